@@ -1,0 +1,31 @@
+# `make test` and `make demo` set up everything they need: a .venv built from pyproject.toml
+# with an interpreter >= 3.12 found by tools/find-python (override with PYTHON=...).
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: test test-fast demo lint bench clean
+
+$(STAMP): pyproject.toml
+	@py=$$(tools/find-python) || exit 1; \
+	  if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	    rm -rf $(VENV); echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check bayesfit tests examples benchmarks
+
+test: lint
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m bayesfit.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -1,0 +1,197 @@
+"""The one place where bayesfit chooses an array namespace.
+
+Every other module calls :func:`get_namespace` on its inputs once, at the top of a public
+function, and from then on uses only array API standard calls on the returned ``xp``
+(``xp.linalg`` included). Arrays decide: a CuPy array in gives CuPy out on the same device,
+an ``array_api_strict`` array gives ``array_api_strict`` out. Inputs that are not arrays of
+any namespace (lists, tuples, pandas objects, scalars) go to the *default backend*, chosen
+with :func:`set_backend`, :func:`use_backend` or the ``BAYESFIT_BACKEND`` environment
+variable (``"numpy"`` when unset).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import importlib
+import os
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+__all__ = [
+    "BACKENDS",
+    "default_namespace",
+    "get_backend",
+    "get_namespace",
+    "set_backend",
+    "to_numpy",
+    "use_backend",
+]
+
+#: Names accepted by :func:`set_backend`, mapped to the array-api-compat wrapper module.
+BACKENDS: dict[str, str] = {
+    "numpy": "array_api_compat.numpy",
+    "cupy": "array_api_compat.cupy",
+}
+
+_ENV_VAR = "BAYESFIT_BACKEND"
+# None means "not chosen yet": the environment variable is read on first use, so that setting
+# it after `import bayesfit` but before the first fit still works.
+_backend: contextvars.ContextVar[str | None] = contextvars.ContextVar("bayesfit_backend", default=None)
+
+
+def _check_name(name: object, source: str) -> str:
+    if not isinstance(name, str) or name.lower() not in BACKENDS:
+        raise ValueError(
+            f"{source} must be one of {sorted(BACKENDS)}, got {name!r}"
+        )
+    return name.lower()
+
+
+def _import_backend(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(BACKENDS[name])
+    except ImportError as exc:
+        raise ImportError(
+            f"the {name!r} backend was requested but {name} is not importable ({exc}); "
+            f"install it (for CuPy: pip install 'bayesfit[gpu]') or use set_backend('numpy')"
+        ) from exc
+
+
+def get_backend() -> str:
+    """Return the name of the default backend (``"numpy"`` or ``"cupy"``).
+
+    Returns
+    -------
+    str
+        The backend used for inputs that are not arrays of any namespace.
+    """
+    name = _backend.get()
+    if name is None:
+        name = _check_name(os.environ.get(_ENV_VAR, "numpy"), f"environment variable {_ENV_VAR}")
+    return name
+
+
+def set_backend(name: str) -> None:
+    """Set the default backend for inputs that are not already arrays.
+
+    Parameters
+    ----------
+    name : {"numpy", "cupy"}
+        The backend. Asking for ``"cupy"`` where CuPy is not installed raises
+        :class:`ImportError` at once rather than falling back silently.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> bf.set_backend("numpy")
+    >>> bf.get_backend()
+    'numpy'
+    """
+    name = _check_name(name, "backend name")
+    _import_backend(name)
+    _backend.set(name)
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[ModuleType]:
+    """Use a default backend inside a ``with`` block, restoring the previous one after.
+
+    Parameters
+    ----------
+    name : {"numpy", "cupy"}
+        The backend for the duration of the block.
+
+    Yields
+    ------
+    module
+        The backend's array namespace.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> with bf.use_backend("numpy") as xp:
+    ...     float(xp.sum(xp.ones(3)))
+    3.0
+    """
+    name = _check_name(name, "backend name")
+    xp = _import_backend(name)
+    token = _backend.set(name)
+    try:
+        yield xp
+    finally:
+        _backend.reset(token)
+
+
+def default_namespace() -> ModuleType:
+    """Return the array namespace of the default backend.
+
+    Returns
+    -------
+    module
+        ``array_api_compat.numpy`` or ``array_api_compat.cupy``.
+    """
+    return _import_backend(get_backend())
+
+
+def _is_array(x: object) -> bool:
+    # pandas objects expose __array__ but belong to no array namespace: they go to the default
+    # backend like lists do.
+    return array_api_compat.is_array_api_obj(x) and not hasattr(x, "iloc")
+
+
+def get_namespace(*arrays: Any) -> ModuleType:
+    """Return the array namespace shared by ``arrays``.
+
+    Parameters
+    ----------
+    *arrays
+        Any mix of arrays, lists, scalars, pandas objects and ``None``. Only arrays that
+        belong to an array namespace vote; if there are none, the default backend is used.
+
+    Returns
+    -------
+    module
+        An array API compatible namespace.
+
+    Raises
+    ------
+    TypeError
+        If the arrays come from different namespaces (say NumPy and CuPy).
+    """
+    voters = [a for a in arrays if _is_array(a)]
+    if not voters:
+        return default_namespace()
+    try:
+        return array_api_compat.array_namespace(*voters)
+    except TypeError as exc:
+        raise TypeError(f"inputs mix array libraries: {exc}") from exc
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy an array of any supported namespace to a NumPy array on the host.
+
+    Parameters
+    ----------
+    x : array_like
+        A NumPy, CuPy or array-API array, or anything :func:`numpy.asarray` accepts.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import array_api_strict as xps
+    >>> to_numpy(xps.asarray([1.0, 2.0]))
+    array([1., 2.])
+    """
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    if _is_array(x) and not array_api_compat.is_numpy_array(x):
+        return np.from_dlpack(x)
+    return np.asarray(x)

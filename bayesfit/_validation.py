@@ -1,0 +1,304 @@
+"""Input checks shared by every public entry point.
+
+Each check runs before any work and raises a :class:`ValueError` or :class:`TypeError` whose
+message names the argument, the problem and where it is (``"y contains NaN at index 5"``).
+Arrays keep their namespace and device: a CuPy array is checked on the GPU and only the
+location of a bad value, on the error path, is copied to the host.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.validation import _check_feature_names
+
+from bayesfit._backend import _is_array, get_namespace, to_numpy
+
+__all__ = [
+    "Interval",
+    "Options",
+    "check_array",
+    "check_features",
+    "check_random_state",
+    "check_X_y",
+    "validate_params",
+]
+
+
+# -- hyperparameters ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A numeric constraint: ``kind`` (``numbers.Real`` or ``numbers.Integral``) in a range."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"  # which ends are included: "both", "left", "right", "neither"
+
+    def describe(self) -> str:
+        noun = "an int" if self.kind is numbers.Integral else "a finite number"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        return f"{noun} in {left}{low}, {high}{right}"
+
+    def accepts(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, self.kind):
+            return False
+        value = float(value)  # type: ignore[arg-type]
+        if not np.isfinite(value):
+            return False
+        if self.low is not None:
+            if value < self.low or (value == self.low and self.closed in ("right", "neither")):
+                return False
+        if self.high is not None:
+            if value > self.high or (value == self.high and self.closed in ("left", "neither")):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Options:
+    """A constraint that the value is one of a fixed set (compared with ``==``)."""
+
+    values: tuple[Any, ...]
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+    def accepts(self, value: object) -> bool:
+        return any(value is v or (type(value) is type(v) and value == v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class InstanceOf:
+    """A constraint that the value is an instance of ``kind``."""
+
+    kind: type | tuple[type, ...]
+    description: str
+
+    def describe(self) -> str:
+        return self.description
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, self.kind)
+
+
+Constraint = Interval | Options | InstanceOf
+POSITIVE = Interval(numbers.Real, 0.0, None, "neither")
+NONNEGATIVE = Interval(numbers.Real, 0.0, None, "left")
+POSITIVE_INT = Interval(numbers.Integral, 1, None, "left")
+NONE = Options((None,))
+
+
+def validate_params(owner: object, constraints: dict[str, list[Constraint]]) -> None:
+    """Check ``owner``'s hyperparameters against a constraint table.
+
+    Parameters
+    ----------
+    owner : object
+        An estimator or basis whose attributes hold the hyperparameters.
+    constraints : dict
+        Parameter name -> list of constraints; a value passes if any one accepts it.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, what it must be and what it got.
+    """
+    for name, allowed in constraints.items():
+        value = getattr(owner, name)
+        if not any(c.accepts(value) for c in allowed):
+            must = " or ".join(c.describe() for c in allowed)
+            raise ValueError(
+                f"{type(owner).__name__}: parameter {name!r} must be {must}; got {value!r}"
+            )
+
+
+def check_random_state(random_state: object, name: str = "random_state") -> np.random.Generator:
+    """Turn ``None``, an int or a :class:`numpy.random.Generator` into a Generator.
+
+    Raises
+    ------
+    TypeError
+        For anything else (in particular the legacy ``RandomState`` and floats).
+    """
+    if random_state is None or (
+        isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
+    ):
+        if random_state is not None and random_state < 0:
+            raise ValueError(f"{name} must be a non-negative int, got {random_state}")
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    raise TypeError(
+        f"{name} must be None, an int or a numpy.random.Generator, "
+        f"got {type(random_state).__name__}"
+    )
+
+
+# -- arrays ------------------------------------------------------------------------------------
+
+
+def _describe_position(index: tuple[int, ...], ndim: int) -> str:
+    if ndim == 1:
+        return f"index {index[0]}"
+    return f"row {index[0]}, column {index[1]}"
+
+
+def _check_finite(x: Any, name: str, xp: ModuleType) -> None:
+    if bool(xp.all(xp.isfinite(x))):
+        return
+    host = to_numpy(x)
+    first = tuple(int(i) for i in np.argwhere(~np.isfinite(host))[0])
+    kind = "NaN" if np.isnan(host[first]) else "inf"
+    raise ValueError(f"{name} contains {kind} at {_describe_position(first, host.ndim)}")
+
+
+def _to_host_numeric(x: Any, name: str) -> np.ndarray:
+    """Convert a non-array input (list, pandas, scalar) to a numeric NumPy array."""
+    if x is None:
+        raise TypeError(f"{name} must be array-like, got None")
+    if isinstance(x, str | bytes):
+        raise TypeError(f"{name} must be array-like of numbers, got a string")
+    if hasattr(x, "toarray") or hasattr(x, "tocsr"):
+        raise TypeError(f"{name} is a sparse matrix; bayesfit needs a dense array")
+    if hasattr(x, "to_numpy"):  # pandas Series / DataFrame
+        x = x.to_numpy()
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be array-like of numbers: {exc}") from exc
+    if arr.dtype.kind in "OUS":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must contain only numbers: {exc}") from exc
+    return arr
+
+
+def check_array(x: Any, name: str = "X", *, ndim: int = 2, xp: ModuleType | None = None) -> Any:
+    """Validate a numeric array and return it, floating, in its namespace.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. Lists and pandas objects go to the default backend.
+    name : str
+        The argument's name, used in error messages.
+    ndim : {1, 2}
+        2: a matrix of samples by features, 1-D input promoted to one feature column.
+        1: a vector; a single column ``(n, 1)`` is flattened with a
+        :class:`~sklearn.exceptions.DataConversionWarning`.
+    xp : module, optional
+        The namespace to use; by default the one :func:`get_namespace` gives for ``x``.
+
+    Returns
+    -------
+    array
+        Real floating array: float32 and float64 are kept, integers become the namespace's
+        default float (float64).
+
+    Raises
+    ------
+    TypeError
+        None, strings, sparse matrices, booleans, non-numeric objects.
+    ValueError
+        Complex values, wrong number of dimensions, no samples or no features, NaN or inf.
+    """
+    if xp is None:
+        xp = get_namespace(x)
+    if not _is_array(x):
+        x = xp.asarray(_to_host_numeric(x, name))
+    dtype = x.dtype
+    if xp.isdtype(dtype, "bool"):
+        raise TypeError(f"{name} has boolean dtype; pass numbers (e.g. {name}.astype(float))")
+    if xp.isdtype(dtype, "complex floating"):
+        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}")
+    if not xp.isdtype(dtype, ("real floating", "integral")):
+        raise TypeError(f"{name} must have a numeric dtype, got {dtype}")
+    if not xp.isdtype(dtype, "real floating"):
+        x = xp.astype(x, xp.float64)
+
+    if ndim == 2:
+        if x.ndim == 0:
+            raise ValueError(f"{name} must be 1-D or 2-D, got a scalar")
+        if x.ndim == 1:
+            x = xp.reshape(x, (-1, 1))
+        if x.ndim != 2:
+            raise ValueError(f"{name} must be 1-D or 2-D, got {x.ndim}-D with shape {x.shape}")
+        if x.shape[1] == 0:
+            raise ValueError(
+                f"{name} has 0 feature(s) (shape={x.shape}) while a minimum of 1 is required."
+            )
+    else:
+        if x.ndim == 2 and x.shape[1] == 1:
+            warnings.warn(
+                f"A column-vector {name} was passed when a 1d array was expected; "
+                f"it was flattened",
+                DataConversionWarning,
+                stacklevel=3,
+            )
+            x = xp.reshape(x, (-1,))
+        if x.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got {x.ndim}-D with shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} has 0 samples (shape={x.shape}); at least 1 is required")
+    _check_finite(x, name, xp)
+    return x
+
+
+def check_X_y(X: Any, y: Any) -> tuple[Any, Any, ModuleType]:
+    """Validate a design ``X`` and targets ``y`` together.
+
+    Returns
+    -------
+    X, y : arrays
+        ``X`` 2-D, ``y`` 1-D, in one namespace and of one floating dtype (the wider).
+    xp : module
+        Their namespace.
+
+    Raises
+    ------
+    ValueError
+        If the numbers of samples differ, besides everything :func:`check_array` raises.
+    """
+    xp = get_namespace(X, y)
+    X = check_array(X, "X", xp=xp)
+    y = check_array(y, "y", ndim=1, xp=xp)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}"
+        )
+    dtype = xp.result_type(X.dtype, y.dtype)
+    return xp.astype(X, dtype, copy=False), xp.astype(y, dtype, copy=False), xp
+
+
+def check_features(owner: Any, X: Any, raw: Any, *, reset: bool) -> None:
+    """Record (``reset=True``) or check the number and names of features of ``X``.
+
+    ``raw`` is the input as the user passed it, so that pandas column names are seen.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has a different number of features, or other names, than at fit time.
+    """
+    _check_feature_names(owner, raw, reset=reset)
+    n_features = X.shape[1]
+    if reset:
+        owner.n_features_in_ = n_features
+    elif n_features != owner.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(owner).__name__} is expecting "
+            f"{owner.n_features_in_} features as input"
+        )
