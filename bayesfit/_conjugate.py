@@ -154,6 +154,7 @@ class _Eigen:
     b: Any  # V^T Phi^T t
     rss_ml: float  # the least-squares residual t^T t - sum b_i^2 / lam_i, clipped at 0
     positive: Any  # eigen-directions with lam above round-off
+    lam_max: float
 
     @classmethod
     def of(cls, stats: SufficientStats, *, xp: ModuleType) -> _Eigen:
@@ -165,7 +166,7 @@ class _Eigen:
         safe = xp.where(positive, lam, 1.0)
         explained = float(xp.sum(xp.where(positive, b * b / safe, 0.0)))
         rss_ml = max(float(stats.yty) - explained, 0.0)
-        return cls(lam, V, xp.where(positive, b, 0.0), rss_ml, positive)
+        return cls(lam, V, xp.where(positive, b, 0.0), rss_ml, positive, float(xp.max(lam)))
 
 
 def _evidence_terms(eig: _Eigen, alpha: Any, beta: Any, n: int, *, xp: ModuleType):
@@ -241,6 +242,33 @@ def _start_grid(eig: _Eigen, stats: SufficientStats, alpha_init, beta_init, *, x
     return pairs
 
 
+# alpha / (beta lam_max) beyond which the prior has pinned the weights near zero: the fit
+# explains the data as noise (the evidence's maximum at alpha -> infinity).
+_NOISE_RATIO = 1e8
+_SCAN_STEPS = 100  # phase-1 steps for every start
+_POLISHED = 1  # starts carried on to convergence
+
+
+def _iterate(eig: _Eigen, alpha: Any, beta: Any, n: int, steps: int, tol: float, *, xp):
+    """Up to ``steps`` re-estimation steps for all starts; stop when every one has converged."""
+    dtype = eig.lam.dtype
+    tiny = float(xp.finfo(dtype).smallest_normal)
+    huge = float(xp.finfo(dtype).max) ** 0.25
+    for step_count in range(1, steps + 1):
+        gamma, mtm, rss, _ = _evidence_terms(eig, alpha, beta, n, xp=xp)
+        # Clip to a range where both precisions stay finite and positive: an alpha that runs
+        # off to infinity is the "all noise" solution, and is scored as such.
+        new_alpha = xp.clip(gamma / xp.clip(mtm, tiny, None), 1.0 / huge, huge)
+        new_beta = xp.clip((n - gamma) / xp.clip(rss, tiny, None), 1.0 / huge, huge)
+        step = xp.abs(xp.log(new_alpha) - xp.log(alpha[:, 0])) + xp.abs(
+            xp.log(new_beta) - xp.log(beta[:, 0])
+        )
+        alpha, beta = new_alpha[:, None], new_beta[:, None]
+        if bool(xp.all(step < tol)):
+            return alpha, beta, step_count, True
+    return alpha, beta, steps, False
+
+
 def evidence_fit(
     stats: SufficientStats,
     *,
@@ -274,24 +302,24 @@ def evidence_fit(
     alpha = xp.asarray([[p[0]] for p in pairs], dtype=dtype)
     beta = xp.asarray([[p[1]] for p in pairs], dtype=dtype)
     n = stats.n
-    tiny = float(xp.finfo(dtype).smallest_normal)
     huge = float(xp.finfo(dtype).max) ** 0.25
     # Float32 cannot resolve steps below a few eps: never ask for more than the dtype holds.
     tol = max(tol, 100.0 * float(xp.finfo(dtype).eps))
-    n_iter, converged = 0, False
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported
-        gamma, mtm, rss, _ = _evidence_terms(eig, alpha, beta, n, xp=xp)
-        # Clip to a range where both precisions stay finite and positive: an alpha that runs
-        # off to infinity is the "all noise" solution, and is scored as such.
-        new_alpha = xp.clip(gamma / xp.clip(mtm, tiny, None), 1.0 / huge, huge)
-        new_beta = xp.clip((n - gamma) / xp.clip(rss, tiny, None), 1.0 / huge, huge)
-        step = xp.abs(xp.log(new_alpha) - xp.log(alpha[:, 0])) + xp.abs(
-            xp.log(new_beta) - xp.log(beta[:, 0])
+    # Phase 1 advances every start a few steps, enough to tell the basins apart; phase 2
+    # polishes the best to convergence. Starts running off to the all-noise boundary
+    # (alpha -> infinity) grow alpha by under 1% a step and would otherwise hold every start
+    # hostage for max_iter steps.
+    scan = min(max_iter, _SCAN_STEPS)
+    alpha, beta, n_iter, converged = _iterate(eig, alpha, beta, n, scan, tol, xp=xp)
+    if not converged:
+        _, _, _, log_ev = _evidence_terms(eig, alpha, beta, n, xp=xp)
+        log_ev = xp.where(xp.isnan(log_ev), -xp.inf, log_ev)
+        keep = xp.argsort(-log_ev)[:_POLISHED]
+        alpha, beta = xp.take(alpha, keep, axis=0), xp.take(beta, keep, axis=0)
+        alpha, beta, more, converged = _iterate(
+            eig, alpha, beta, n, max_iter - n_iter, tol, xp=xp
         )
-        alpha, beta = new_alpha[:, None], new_beta[:, None]
-        if bool(xp.all(step < tol)):
-            converged = True
-            break
+        n_iter += more
     gamma, _, _, log_ev = _evidence_terms(eig, alpha, beta, n, xp=xp)
     log_ev = xp.where(xp.isnan(log_ev), -xp.inf, log_ev)
     best = int(xp.argmax(log_ev))
@@ -303,7 +331,7 @@ def evidence_fit(
             stacklevel=3,
         )
     a, bt = float(alpha[best, 0]), float(beta[best, 0])
-    if not (math.isfinite(a) and math.isfinite(bt)) or a >= huge or bt >= huge:
+    if a > _NOISE_RATIO * bt * eig.lam_max or bt >= huge:
         warnings.warn(
             f"the evidence is maximised at a boundary (alpha={a:g}, beta={bt:g}): the data "
             f"are fitted exactly or explained as pure noise; use fewer basis functions or "

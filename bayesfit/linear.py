@@ -154,6 +154,8 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         if reset:
             self.basis_ = _basis.Identity() if self.basis is None else clone(self.basis)
             self.basis_.fit(Xa)
+            if hasattr(self, "feature_names_in_"):  # the basis saw an array: hand it the names
+                self.basis_.feature_names_in_ = self.feature_names_in_
         return self.basis_._design(Xa), ta, xp
 
     def _fit_design(self, Phi: Any, t: Any, *, xp: Any) -> None:  # pragma: no cover

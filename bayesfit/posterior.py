@@ -105,7 +105,11 @@ class GaussianPosterior:
         dtype = xp.result_type(mean.dtype, cov.dtype)
         self.mean = xp.astype(mean, dtype, copy=False)
         self.cov = xp.astype(cov, dtype, copy=False)
-        self._xp = xp
+
+    @property
+    def _xp(self) -> ModuleType:
+        # Looked up, not stored: a module attribute would make the object unpicklable.
+        return get_namespace(self.mean)
 
     @property
     def n_features(self) -> int:
