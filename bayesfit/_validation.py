@@ -217,7 +217,7 @@ def check_array(x: Any, name: str = "X", *, ndim: int = 2, xp: ModuleType | None
     """
     if xp is None:
         xp = get_namespace(x)
-    if not _is_array(x):
+    if not _is_array(x) or (isinstance(x, np.ndarray) and x.dtype.kind in "OUS"):
         x = xp.asarray(_to_host_numeric(x, name))
     dtype = x.dtype
     if xp.isdtype(dtype, "bool"):
@@ -272,6 +272,8 @@ def check_X_y(X: Any, y: Any) -> tuple[Any, Any, ModuleType]:
     ValueError
         If the numbers of samples differ, besides everything :func:`check_array` raises.
     """
+    if y is None:
+        raise ValueError("this estimator requires y to be passed, but the target y is None")
     xp = get_namespace(X, y)
     X = check_array(X, "X", xp=xp)
     y = check_array(y, "y", ndim=1, xp=xp)
@@ -298,7 +300,13 @@ def check_features(owner: Any, X: Any, raw: Any, *, reset: bool) -> None:
     if reset:
         owner.n_features_in_ = n_features
     elif n_features != owner.n_features_in_:
+        hint = ""
+        if getattr(raw, "ndim", np.ndim(raw)) == 1:
+            hint = (
+                ". Reshape your data: 1-D X is read as n_samples values of one feature; "
+                "a single sample is X of shape (1, n_features)"
+            )
         raise ValueError(
             f"X has {n_features} features, but {type(owner).__name__} is expecting "
-            f"{owner.n_features_in_} features as input"
+            f"{owner.n_features_in_} features as input{hint}"
         )
