@@ -41,7 +41,9 @@ BACKENDS: dict[str, str] = {
 _ENV_VAR = "BAYESFIT_BACKEND"
 # None means "not chosen yet": the environment variable is read on first use, so that setting
 # it after `import bayesfit` but before the first fit still works.
-_backend: contextvars.ContextVar[str | None] = contextvars.ContextVar("bayesfit_backend", default=None)
+_backend: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "bayesfit_backend", default=None
+)
 
 
 def _check_name(name: object, source: str) -> str:

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
+from bayesfit.posterior import cholesky
 
 __all__ = [
     "EvidenceFit",
@@ -87,12 +88,10 @@ def _prior_terms(alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: M
         P0 = alpha * xp.eye(M, dtype=dtype)
         logdet_S0 = -M * math.log(alpha)
     else:
-        P0 = xp.linalg.inv(prior_cov)
-        P0 = 0.5 * (P0 + xp.matrix_transpose(P0))
-        sign, logdet_S0 = xp.linalg.slogdet(prior_cov)
-        if float(sign) <= 0:
-            raise ValueError("prior_cov is not positive definite")
-        logdet_S0 = float(logdet_S0)
+        L0 = cholesky(prior_cov, "prior_cov", xp=xp)
+        L0_inv = xp.linalg.solve(L0, xp.eye(M, dtype=dtype))
+        P0 = xp.matrix_transpose(L0_inv) @ L0_inv
+        logdet_S0 = 2.0 * float(xp.sum(xp.log(xp.linalg.diagonal(L0))))
     h0 = None if prior_mean is None else P0 @ prior_mean
     return P0, h0, logdet_S0
 
@@ -126,12 +125,12 @@ def posterior_from_stats(
     P0, h0, logdet_S0 = _prior_terms(alpha, M, prior_mean, prior_cov, xp=xp, dtype=dtype)
     precision = P0 + beta * stats.xtx
     h = beta * stats.xty if h0 is None else h0 + beta * stats.xty
-    L = xp.linalg.cholesky(precision)
-    if not bool(xp.all(xp.isfinite(L))):
-        raise ValueError(
-            "the posterior precision S_0^-1 + beta Phi^T Phi is not positive definite; "
-            "increase alpha (prior precision) or check the design for NaN"
-        )
+    L = cholesky(
+        precision,
+        "the posterior precision S_0^-1 + beta Phi^T Phi",
+        xp=xp,
+        remedy=" (in floating point); increase alpha or use a better conditioned basis",
+    )
     eye = xp.eye(M, dtype=dtype)
     L_inv = xp.linalg.solve(L, eye)
     cov = xp.matrix_transpose(L_inv) @ L_inv
@@ -147,7 +146,7 @@ def posterior_from_stats(
 
 @dataclass(frozen=True)
 class _Eigen:
-    """The eigendecomposition of :math:`\\Phi^T\\Phi` that the evidence iteration reuses."""
+    r"""The eigendecomposition of :math:`\Phi^T\Phi` that the evidence iteration reuses."""
 
     lam: Any  # eigenvalues of Phi^T Phi (not of beta Phi^T Phi), clipped at 0
     V: Any  # eigenvectors, columns
@@ -227,7 +226,7 @@ class EvidenceFit:
 
 
 def _start_grid(eig: _Eigen, stats: SufficientStats, alpha_init, beta_init, *, xp):
-    """Starting points spread over log alpha and log beta, plus the user's start.
+    """Return starting points spread over log alpha and log beta, plus the user's start.
 
     The evidence over (alpha, beta) can have two local maxima (noise explains the data, or
     the basis does); starting the fixed-point iteration from a grid that spans both, and

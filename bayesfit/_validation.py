@@ -23,10 +23,10 @@ from bayesfit._backend import _is_array, get_namespace, to_numpy
 __all__ = [
     "Interval",
     "Options",
+    "check_X_y",
     "check_array",
     "check_features",
     "check_random_state",
-    "check_X_y",
     "validate_params",
 ]
 
@@ -57,13 +57,13 @@ class Interval:
         value = float(value)  # type: ignore[arg-type]
         if not np.isfinite(value):
             return False
-        if self.low is not None:
-            if value < self.low or (value == self.low and self.closed in ("right", "neither")):
-                return False
-        if self.high is not None:
-            if value > self.high or (value == self.high and self.closed in ("left", "neither")):
-                return False
-        return True
+        low_open = self.closed in ("right", "neither")
+        high_open = self.closed in ("left", "neither")
+        if self.low is not None and (value < self.low or (value == self.low and low_open)):
+            return False
+        return self.high is None or not (
+            value > self.high or (value == self.high and high_open)
+        )
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ class Options:
     values: tuple[Any, ...]
 
     def describe(self) -> str:
+        if self.values == (None,):
+            return "None"
         return "one of " + ", ".join(repr(v) for v in self.values)
 
     def accepts(self, value: object) -> bool:

@@ -64,7 +64,7 @@ class Basis(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> Any:
-        """Return the design matrix :math:`\\Phi` of shape (n_samples, n_output_features).
+        r"""Return the design matrix :math:`\Phi` of shape (n_samples, n_output_features).
 
         Parameters
         ----------
@@ -137,7 +137,7 @@ class Basis(TransformerMixin, BaseEstimator):
         return {"class": type(self).__name__, "params": params, "state": state}
 
     # hooks for the subclasses
-    def _fit_inputs(self, X: Any) -> None:  # noqa: B027 - the default needs nothing
+    def _fit_inputs(self, X: Any) -> None:
         """Learn what the basis needs from validated inputs."""
 
     def _state(self) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def _check(name: str, value: Any, constraint: Interval) -> None:
 
 
 def sinusoid_fn(x: Any) -> np.ndarray:
-    r"""The true curve of PRML ch. 1: :math:`\sin(2\pi x)`."""
+    r"""Return the true curve of PRML ch. 1, :math:`\sin(2\pi x)`."""
     return np.sin(2.0 * np.pi * np.asarray(x, dtype=np.float64))
 
 

@@ -3,12 +3,12 @@ r"""Linear regression on basis functions, from least squares to the evidence app
 The model (PRML ch. 3): :math:`t = w^T \phi(x) + \epsilon`, :math:`\epsilon \sim
 \mathcal N(0, \beta^{-1})`, with prior :math:`w \sim \mathcal N(0, \alpha^{-1} I)`.
 
-=========================  ==================================================================
-:class:`MLERegression`     least squares for :math:`w`, :math:`1/\beta` = mean squared residual
-:class:`MAPRegression`     ridge: :math:`(\lambda I + \Phi^T\Phi)^{-1}\Phi^T t`, :math:`\lambda = \alpha/\beta`
-:class:`BayesianRegression`  the Gaussian posterior over :math:`w` for fixed :math:`\alpha, \beta`
-:class:`EvidenceRegression`  :math:`\alpha, \beta` chosen by maximising the evidence
-=========================  ==================================================================
+- :class:`MLERegression`: least squares for :math:`w`, :math:`1/\beta` = mean squared residual;
+- :class:`MAPRegression`: ridge, :math:`(\lambda I + \Phi^T\Phi)^{-1}\Phi^T t` with
+  :math:`\lambda = \alpha/\beta`;
+- :class:`BayesianRegression`: the Gaussian posterior over :math:`w` for fixed
+  :math:`\alpha, \beta`;
+- :class:`EvidenceRegression`: :math:`\alpha, \beta` chosen by maximising the evidence.
 
 All four follow scikit-learn's estimator contract; the last three compute from the
 sufficient statistics only (see :mod:`bayesfit._conjugate`).
@@ -79,8 +79,9 @@ class Predictive:
     >>> p = Predictive(np.array([0.0]), np.array([4.0]))
     >>> p.std
     array([2.])
-    >>> [round(float(v), 3) for v in p.interval(0.95)]
-    [-3.92, 3.92]
+    >>> lower, upper = p.interval(0.95)
+    >>> lower.round(3), upper.round(3)
+    (array([-3.92]), array([3.92]))
     """
 
     def __init__(self, mean: Any, var: Any):
@@ -406,10 +407,10 @@ class _ConjugateModel(_LinearModel):
         self._fit_stats(self.stats_, xp=xp)
 
     def partial_fit(self, X: Any, y: Any) -> Self:
-        """Update the fit with one more chunk of data; any chunking gives the batch fit.
+        r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
 
         The sufficient statistics of the chunks are added, so the result after chunks
-        :math:`D_1, \\dots, D_k` equals ``fit`` on their concatenation (up to round-off).
+        :math:`D_1, \dots, D_k` equals ``fit`` on their concatenation (up to round-off).
         The basis is fitted on the first chunk: give explicit centres to RBF/sigmoid bases
         when the first chunk does not span the input range.
 

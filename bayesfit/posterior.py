@@ -21,10 +21,15 @@ from bayesfit._validation import check_array, check_random_state
 __all__ = ["GaussianPosterior"]
 
 
-def _cholesky(cov: Any, name: str, *, xp: ModuleType) -> Any:
-    L = xp.linalg.cholesky(cov)
-    if not bool(xp.all(xp.isfinite(L))):  # array-api-strict/CuPy return NaN instead of raising
-        raise ValueError(f"{name} is not positive definite")
+def cholesky(a: Any, name: str, *, xp: ModuleType, remedy: str = "") -> Any:
+    """Lower Cholesky factor of ``a``, or a ValueError naming ``name`` if it is not SPD."""
+    message = f"{name} is not positive definite{remedy}"
+    try:
+        L = xp.linalg.cholesky(a)
+    except ValueError as exc:  # numpy's LinAlgError is a ValueError
+        raise ValueError(message) from exc
+    if not bool(xp.all(xp.isfinite(L))):  # CuPy returns NaN instead of raising
+        raise ValueError(message)
     return L
 
 
@@ -38,7 +43,7 @@ def _log_det_from_cholesky(L: Any, *, xp: ModuleType) -> Any:
 
 
 def gaussian_kl_from_cholesky(m0: Any, L0: Any, m1: Any, L1: Any, *, xp: ModuleType) -> Any:
-    r"""KL divergence :math:`\mathrm{KL}(\mathcal N(m_0, L_0 L_0^T) \,\|\, \mathcal N(m_1, L_1 L_1^T))`.
+    r"""Return :math:`\mathrm{KL}(\mathcal N(m_0, L_0 L_0^T) \| \mathcal N(m_1, L_1 L_1^T))`.
 
     Batched over leading axes; works from the Cholesky factors with triangular solves only.
 
@@ -119,7 +124,7 @@ class GaussianPosterior:
     @cached_property
     def cov_cholesky(self) -> Any:
         """Lower Cholesky factor of the covariance."""
-        return _cholesky(self.cov, "cov", xp=self._xp)
+        return cholesky(self.cov, "cov", xp=self._xp)
 
     def sample(self, n: int = 1, random_state: Any = None) -> Any:
         r"""Draw ``n`` weight vectors :math:`w = m + L z`, :math:`z \sim \mathcal N(0, I)`.

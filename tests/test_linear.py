@@ -148,7 +148,9 @@ def test_sequential_prior_from_previous_posterior_equals_batch(rng):
     )
 
 
-@pytest.mark.parametrize("estimator", [bf.MAPRegression, bf.BayesianRegression, bf.EvidenceRegression])
+@pytest.mark.parametrize(
+    "estimator", [bf.MAPRegression, bf.BayesianRegression, bf.EvidenceRegression]
+)
 def test_partial_fit_over_random_chunkings_equals_fit(estimator, rng):
     x, t = bf.datasets.sinusoid(60, seed=2)
     basis = GaussianRBF(centers=np.linspace(0, 1, 9), width=0.1)
@@ -276,9 +278,7 @@ def test_predictive_object(rng):
     p = model.predictive(xs)
     np.testing.assert_allclose(p.std, np.sqrt(p.var))
     lo, hi = p.interval(0.9)
-    np.testing.assert_allclose(
-        hi, scipy.stats.norm(p.mean, p.std).ppf(0.95), rtol=1e-10
-    )
+    np.testing.assert_allclose(hi, scipy.stats.norm(p.mean, p.std).ppf(0.95), rtol=1e-10)
     np.testing.assert_allclose(lo, scipy.stats.norm(p.mean, p.std).ppf(0.05), rtol=1e-10)
     draws = p.sample(20_000, random_state=1)
     np.testing.assert_allclose(draws.mean(0), p.mean, atol=5 * p.std.max() / np.sqrt(20_000))
@@ -319,8 +319,11 @@ def test_information_gain_is_kl_of_posterior_to_prior(rng):
     m, S = model.posterior_.mean, model.posterior_.cov
     S0 = np.eye(4) / 2.0
     expected = 0.5 * (
-        np.trace(np.linalg.solve(S0, S)) + m @ np.linalg.solve(S0, m) - 4
-        + np.linalg.slogdet(S0)[1] - np.linalg.slogdet(S)[1]
+        np.trace(np.linalg.solve(S0, S))
+        + m @ np.linalg.solve(S0, m)
+        - 4
+        + np.linalg.slogdet(S0)[1]
+        - np.linalg.slogdet(S)[1]
     )
     assert model.posterior_.kl_to(model.prior()) == pytest.approx(expected, rel=1e-10)
 
