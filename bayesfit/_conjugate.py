@@ -12,11 +12,17 @@ them (and ``xp``, keyword-only) and know nothing of estimators, bases or labels.
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+
+import array_api_compat
+from threadpoolctl import threadpool_limits
 
 from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
 from bayesfit.posterior import cholesky
@@ -33,6 +39,28 @@ __all__ = [
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
+_PARALLEL_ROWS = 100_000  # below this, thread start-up costs more than it saves
+
+
+def _gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
+    r"""Return :math:`F^T F` and :math:`F^T t`.
+
+    On NumPy, tall designs are cut into row blocks summed on one Python thread per core, each
+    with a single BLAS thread: OpenBLAS's own threading of ``X.T @ X`` runs at a fraction of
+    the GEMM peak on these machines and degrades badly when the cores are shared
+    (benchmarks/README.md). The sum over blocks is exact up to round-off, like any chunking.
+    """
+    n = F.shape[0]
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if not array_api_compat.is_numpy_namespace(xp) or workers < 2 or n < _PARALLEL_ROWS:
+        return xp.matrix_transpose(F) @ F, t @ F
+    bounds = [n * i // (4 * workers) for i in range(4 * workers + 1)]
+    blocks = [(F[a:b], t[a:b]) for a, b in itertools.pairwise(bounds)]
+    with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda ft: (ft[0].T @ ft[0], ft[1] @ ft[0]), blocks))
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+
 @dataclass(frozen=True)
 class SufficientStats:
     r"""The sufficient statistics :math:`(\Phi^T\Phi, \Phi^T t, t^T t, N)` of a data set."""
@@ -43,14 +71,26 @@ class SufficientStats:
     n: int
 
     @classmethod
-    def from_design(cls, Phi: Any, t: Any, *, xp: ModuleType) -> SufficientStats:
-        """Compute the statistics of one design matrix and its targets."""
-        return cls(
-            xtx=xp.matrix_transpose(Phi) @ Phi,
-            xty=t @ Phi,
-            yty=xp.vecdot(t, t),
-            n=int(Phi.shape[0]),
-        )
+    def from_design(cls, F: Any, t: Any, *, bias: bool, xp: ModuleType) -> SufficientStats:
+        r"""Compute the statistics of :math:`\Phi = [1, F]` (``bias``) or :math:`\Phi = F`.
+
+        The bias column's blocks are column sums, so :math:`\Phi` is never materialised:
+        at N = 1e6 that copy would cost as much as the Gram matrix itself.
+        """
+        FtF, Ftt = _gram(F, t, xp=xp)
+        n = int(F.shape[0])
+        if bias:
+            col_sum = xp.sum(F, axis=0)
+            n_arr = xp.asarray([[n]], dtype=F.dtype, device=array_api_compat.device(F))
+            FtF = xp.concat(
+                [
+                    xp.concat([n_arr, col_sum[None, :]], axis=1),
+                    xp.concat([col_sum[:, None], FtF], axis=1),
+                ],
+                axis=0,
+            )
+            Ftt = xp.concat([xp.sum(t)[None], Ftt])
+        return cls(xtx=FtF, xty=Ftt, yty=xp.vecdot(t, t), n=n)
 
     def __add__(self, other: SufficientStats) -> SufficientStats:
         """Merge the statistics of two disjoint data sets (exact: they are sums)."""

@@ -80,11 +80,15 @@ class Basis(TransformerMixin, BaseEstimator):
         check_features(self, Xa, X, reset=False)
         return self._design(Xa)
 
-    def _design(self, X: Any) -> Any:
-        """Design matrix of an already validated 2-D array (used by the estimators)."""
+    def _design(self, X: Any, *, bias: bool | None = None) -> Any:
+        """Design matrix of an already validated 2-D array (used by the estimators).
+
+        ``bias=False`` leaves out the bias column even when the basis has one (the
+        estimators add its sufficient statistics without copying the design).
+        """
         xp = get_namespace(X)
         blocks = [self._features(X[:, j : j + 1], xp=xp) for j in range(X.shape[1])]
-        if self.bias:
+        if self.bias if bias is None else bias:
             blocks.insert(0, xp.ones((X.shape[0], 1), dtype=X.dtype))
         return xp.concat(blocks, axis=1)
 

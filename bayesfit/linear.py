@@ -145,11 +145,11 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         self
         """
         validate_params(self, self._parameter_constraints)
-        Phi, t, xp = self._validated_design(X, y, reset=True)
-        self._fit_design(Phi, t, xp=xp)
+        Xa, t, xp = self._validated_inputs(X, y, reset=True)
+        self._fit_inputs(Xa, t, xp=xp)
         return self
 
-    def _validated_design(self, X: Any, y: Any, *, reset: bool):
+    def _validated_inputs(self, X: Any, y: Any, *, reset: bool):
         Xa, ta, xp = check_X_y(X, y)
         check_features(self, Xa, X, reset=reset)
         if reset:
@@ -157,9 +157,9 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             self.basis_.fit(Xa)
             if hasattr(self, "feature_names_in_"):  # the basis saw an array: hand it the names
                 self.basis_.feature_names_in_ = self.feature_names_in_
-        return self.basis_._design(Xa), ta, xp
+        return Xa, ta, xp
 
-    def _fit_design(self, Phi: Any, t: Any, *, xp: Any) -> None:  # pragma: no cover
+    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:  # pragma: no cover
         raise NotImplementedError
 
     # -- prediction ----------------------------------------------------------------------------
@@ -380,7 +380,8 @@ class MLERegression(_LinearModel):
     def __init__(self, basis: _basis.Basis | None = None):
         self.basis = basis
 
-    def _fit_design(self, Phi: Any, t: Any, *, xp: Any) -> None:
+    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
+        Phi = self.basis_._design(X)
         w, rank, s = least_squares(Phi, t, xp=xp)
         if rank < Phi.shape[1]:
             warnings.warn(
@@ -402,9 +403,14 @@ class MLERegression(_LinearModel):
 class _ConjugateModel(_LinearModel):
     """Estimators computed from sufficient statistics, with ``partial_fit``."""
 
-    def _fit_design(self, Phi: Any, t: Any, *, xp: Any) -> None:
-        self.stats_ = SufficientStats.from_design(Phi, t, xp=xp)
-        self._fit_stats(self.stats_, xp=xp)
+    def _chunk_stats(self, X: Any, t: Any, *, xp: Any) -> SufficientStats:
+        features = self.basis_._design(X, bias=False)
+        return SufficientStats.from_design(features, t, bias=self.basis_.bias, xp=xp)
+
+    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
+        stats = self._chunk_stats(X, t, xp=xp)
+        self._fit_stats(stats, xp=xp)
+        self.stats_ = stats
 
     def partial_fit(self, X: Any, y: Any) -> Self:
         r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
@@ -426,8 +432,8 @@ class _ConjugateModel(_LinearModel):
         first = not hasattr(self, "stats_")
         if first:
             validate_params(self, self._parameter_constraints)
-        Phi, t, xp = self._validated_design(X, y, reset=first)
-        chunk = SufficientStats.from_design(Phi, t, xp=xp)
+        Xa, t, xp = self._validated_inputs(X, y, reset=first)
+        chunk = self._chunk_stats(Xa, t, xp=xp)
         stats = chunk if first else self.stats_ + chunk
         self._fit_stats(stats, xp=xp)
         self.stats_ = stats  # only once the fit succeeded: nothing is half-written

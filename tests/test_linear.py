@@ -423,3 +423,17 @@ def test_prior_matches_design():
     prior = model.prior()
     np.testing.assert_allclose(prior.cov, np.eye(2) / 4.0)
     np.testing.assert_allclose(scipy.linalg.cholesky(prior.cov, lower=True), prior.cov_cholesky)
+
+
+def test_sufficient_statistics_of_a_tall_design_match_numpy(rng):
+    # 150k rows take the row-blocked, threaded path on NumPy; it must equal the plain sums
+    from bayesfit._backend import get_namespace
+    from bayesfit._conjugate import SufficientStats
+
+    F = rng.normal(size=(150_000, 3))
+    t = rng.normal(size=150_000)
+    stats = SufficientStats.from_design(F, t, bias=True, xp=get_namespace(F))
+    Phi = np.column_stack([np.ones(len(F)), F])
+    np.testing.assert_allclose(stats.xtx, Phi.T @ Phi, rtol=1e-12)
+    np.testing.assert_allclose(stats.xty, Phi.T @ t, rtol=1e-12)
+    assert stats.n == 150_000 and stats.yty == pytest.approx(t @ t, rel=1e-12)

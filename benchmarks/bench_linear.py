@@ -1,0 +1,66 @@
+"""EvidenceRegression vs scikit-learn's BayesianRidge, and the X^T X floor, in one run.
+
+    python benchmarks/bench_linear.py [--quick]
+
+Both fit the same evidence-approximation model on the same float64 data (BayesianRidge with
+fit_intercept=False and an explicit bias column, hyperpriors off). The floor is one
+``X.T @ X`` on the design with its bias column: the sufficient statistic no exact method can
+avoid reading. Ratios are measured in the same process, best of `repeat` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+import warnings
+
+import numpy as np
+from sklearn.linear_model import BayesianRidge
+
+import bayesfit as bf
+
+SIZES = [(10_000, 10), (100_000, 100), (1_000_000, 100)]
+QUICK = [(10_000, 10), (100_000, 20)]
+
+
+def best_of(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke run)")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"# bench_linear  {platform.machine()}  numpy {np.__version__}")
+    print("| N | d | X^T X floor (s) | bayesfit (s) | BayesianRidge (s) | vs BayesianRidge | vs floor |")
+    print("|---|---|---|---|---|---|---|")
+    for n, d in QUICK if args.quick else SIZES:
+        X = rng.standard_normal((n, d))
+        y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n)
+        Phi = np.column_stack([np.ones(n), X])
+        repeat = 3 if n <= 100_000 else 2
+        floor = best_of(lambda Phi=Phi: Phi.T @ Phi, repeat)
+        ours = best_of(lambda X=X, y=y: bf.EvidenceRegression().fit(X, y), repeat)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = best_of(
+                lambda Phi=Phi, y=y: BayesianRidge(
+                    fit_intercept=False, alpha_1=0, alpha_2=0, lambda_1=0, lambda_2=0
+                ).fit(Phi, y),
+                repeat,
+            )
+        print(
+            f"| {n:.0e} | {d} | {floor:.3f} | {ours:.3f} | {theirs:.3f} | "
+            f"{theirs / ours:.1f}x faster | {ours / floor:.2f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()
