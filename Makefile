@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check bayesfit tests examples benchmarks
+	$(BIN)/ruff check .
 
 test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
