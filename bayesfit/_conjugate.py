@@ -29,6 +29,7 @@ from bayesfit.posterior import cholesky
 
 __all__ = [
     "EvidenceFit",
+    "QRStats",
     "SufficientStats",
     "evidence_fit",
     "least_squares",
@@ -79,7 +80,7 @@ class SufficientStats:
         """
         FtF, Ftt = _gram(F, t, xp=xp)
         n = int(F.shape[0])
-        if bias:
+        if bias:  # the blocks of [1, F]^T [1, F] that involve the bias column
             col_sum = xp.sum(F, axis=0)
             n_arr = xp.asarray([[n]], dtype=F.dtype, device=array_api_compat.device(F))
             FtF = xp.concat(
@@ -99,27 +100,67 @@ class SufficientStats:
         )
 
 
-def least_squares(Phi: Any, t: Any, *, xp: ModuleType) -> tuple[Any, int, Any]:
-    r"""Minimum-norm least squares :math:`w = V \Sigma^{+} U^T t` from a thin SVD of :math:`\Phi`.
+def _with_bias(F: Any, *, xp: ModuleType) -> Any:
+    ones = xp.ones((F.shape[0], 1), dtype=F.dtype, device=array_api_compat.device(F))
+    return xp.concat([ones, F], axis=1)
 
-    Works on :math:`\Phi` itself, not on :math:`\Phi^T\Phi`, whose condition number is the
-    square of :math:`\Phi`'s. Singular values below ``eps * max(N, M) * s_max`` (LAPACK's
-    ``gelsd`` default) count as zero.
+
+@dataclass(frozen=True)
+class QRStats:
+    r"""The least-squares statistics :math:`(R, Q^T t, t^T t, N)` from :math:`\Phi = QR`.
+
+    The MLE has no prior to repair the conditioning, so it must not go through
+    :math:`\Phi^T\Phi` (whose condition number is the square of :math:`\Phi`'s). The R factor
+    is the stable sufficient statistic instead: stacking two R factors and taking the R of the
+    stack gives the R of the stacked data (TSQR), so chunks merge exactly.
+    """
+
+    R: Any
+    qty: Any
+    yty: Any
+    n: int
+
+    @classmethod
+    def from_design(cls, F: Any, t: Any, *, bias: bool, xp: ModuleType) -> QRStats:
+        """Compute the statistics of :math:`\Phi = [1, F]` (``bias``) or :math:`\Phi = F`."""
+        Phi = _with_bias(F, xp=xp) if bias else F
+        Q, R = xp.linalg.qr(Phi)
+        return cls(R=R, qty=t @ Q, yty=xp.vecdot(t, t), n=int(Phi.shape[0]))
+
+    def __add__(self, other: QRStats) -> QRStats:
+        """Merge two disjoint data sets: the R of the stacked R factors (exact)."""
+        xp = array_api_compat.array_namespace(self.R, other.R)
+        Q, R = xp.linalg.qr(xp.concat([self.R, other.R], axis=0))
+        qty = xp.concat([self.qty, other.qty]) @ Q
+        return QRStats(R=R, qty=qty, yty=self.yty + other.yty, n=self.n + other.n)
+
+
+def least_squares(stats: QRStats, *, xp: ModuleType) -> tuple[Any, int, Any, float]:
+    r"""Minimum-norm least squares from :math:`R = U \Sigma V^T`: :math:`w = V\Sigma^+ U^T Q^T t`.
+
+    Singular values below ``eps * max(N, M) * s_max`` (LAPACK's ``gelsd`` default) count as
+    zero; they are the singular values of :math:`\Phi` itself, since :math:`Q` is orthonormal.
 
     Returns
     -------
     w : array of shape (M,)
     rank : int
-    singular_values : array of shape (min(N, M),)
+    singular_values : array
+    rss : float
+        :math:`\lVert t - \Phi w\rVert^2` from the statistics: :math:`t^Tt - \lVert Q^Tt
+        \rVert^2` (clipped at 0) plus what the dropped directions leave unexplained.
     """
-    U, s, Vt = xp.linalg.svd(Phi, full_matrices=False)
-    eps = xp.finfo(Phi.dtype).eps
-    cutoff = eps * max(Phi.shape) * s[0]
+    U, s, Vt = xp.linalg.svd(stats.R, full_matrices=False)
+    eps = xp.finfo(stats.R.dtype).eps
+    cutoff = eps * max(stats.n, stats.R.shape[1]) * s[0]
     keep = s > cutoff
     rank = int(xp.sum(xp.astype(keep, xp.int32)))
     s_inv = xp.where(keep, 1.0 / xp.where(keep, s, 1.0), 0.0)
-    w = xp.matrix_transpose(Vt) @ (s_inv * (t @ U))
-    return w, rank, s
+    c = stats.qty @ U
+    w = xp.matrix_transpose(Vt) @ (s_inv * c)
+    dropped = xp.where(keep, 0.0, c)
+    outside = max(float(stats.yty) - float(xp.vecdot(stats.qty, stats.qty)), 0.0)
+    return w, rank, s, outside + float(xp.vecdot(dropped, dropped))
 
 
 def _prior_terms(alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: ModuleType, dtype):

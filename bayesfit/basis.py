@@ -60,7 +60,19 @@ class Basis(TransformerMixin, BaseEstimator):
         validate_params(self, self._parameter_constraints)
         Xa = check_array(X, "X")
         check_features(self, Xa, X, reset=True)
-        self._fit_inputs(Xa)
+        xp = get_namespace(Xa)
+        self._fit_range(float(xp.min(Xa)), float(xp.max(Xa)))
+        return self
+
+    def _fit_from_range(self, n_features: int, low: float, high: float) -> Basis:
+        """Fit from the number of features and the range of the inputs alone.
+
+        That is all any basis learns from data, so out-of-core and distributed fits can
+        compute the range in one pass and never hold the data.
+        """
+        validate_params(self, self._parameter_constraints)
+        self.n_features_in_ = n_features
+        self._fit_range(low, high)
         return self
 
     def transform(self, X: Any) -> Any:
@@ -141,8 +153,8 @@ class Basis(TransformerMixin, BaseEstimator):
         return {"class": type(self).__name__, "params": params, "state": state}
 
     # hooks for the subclasses
-    def _fit_inputs(self, X: Any) -> None:
-        """Learn what the basis needs from validated inputs."""
+    def _fit_range(self, low: float, high: float) -> None:  # noqa: B027 - default: nothing
+        """Learn what the basis needs from the range [low, high] of the inputs."""
 
     def _state(self) -> dict[str, Any]:
         return {}
@@ -242,13 +254,11 @@ class _Localized(Basis):
     _scale_name: ClassVar[str]
     _tag: ClassVar[str]
 
-    def _fit_inputs(self, X: Any) -> None:
+    def _fit_range(self, low: float, high: float) -> None:
         if self.centers is not None:
             centers = check_array(self.centers, "centers", ndim=1)
             self.centers_ = to_numpy(centers).astype(np.float64)
         else:
-            host = to_numpy(X)
-            low, high = float(host.min()), float(host.max())
             self.centers_ = np.linspace(low, high, self.n_centers)
         scale = getattr(self, self._scale_name)
         if scale is None:

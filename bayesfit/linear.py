@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 import array_api_compat
@@ -31,6 +32,7 @@ import bayesfit
 from bayesfit import basis as _basis
 from bayesfit._backend import default_namespace, get_namespace, to_numpy
 from bayesfit._conjugate import (
+    QRStats,
     SufficientStats,
     evidence_fit,
     least_squares,
@@ -159,8 +161,85 @@ class _LinearModel(RegressorMixin, BaseEstimator):
                 self.basis_.feature_names_in_ = self.feature_names_in_
         return Xa, ta, xp
 
-    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:  # pragma: no cover
+    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
+        stats = self._chunk_stats(X, t, xp=xp)
+        self._fit_stats(stats, xp=xp)
+        self.stats_ = stats
+
+    def _chunk_stats(self, X: Any, t: Any, *, xp: Any) -> Any:  # pragma: no cover
+        """Statistics of one validated chunk; they merge with ``+``."""
         raise NotImplementedError
+
+    def _fit_stats(self, stats: Any, *, xp: Any) -> None:  # pragma: no cover
+        """Set the learned attributes from the statistics of all data seen."""
+        raise NotImplementedError
+
+    def partial_fit(self, X: Any, y: Any) -> Self:
+        r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
+
+        The statistics of the chunks merge exactly (sums of :math:`\Phi^T\Phi`,
+        :math:`\Phi^T t`, ...; for the MLE the R factors of a QR), so the result after chunks
+        :math:`D_1, \dots, D_k` equals ``fit`` on their concatenation (up to round-off).
+        The basis is fitted on the first chunk: give explicit centres to RBF/sigmoid bases
+        when the first chunk does not span the input range.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples,) or (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "stats_")
+        if first:
+            validate_params(self, self._parameter_constraints)
+        Xa, t, xp = self._validated_inputs(X, y, reset=first)
+        chunk = self._chunk_stats(Xa, t, xp=xp)
+        stats = chunk if first else self.stats_ + chunk
+        self._fit_stats(stats, xp=xp)
+        self.stats_ = stats  # only once the fit succeeded: nothing is half-written
+        return self
+
+    def fit_stream(self, chunks: Iterable[tuple[Any, Any]]) -> Self:
+        r"""Fit on an iterable of ``(X, y)`` chunks, holding one chunk at a time.
+
+        Memory stays at one chunk plus the :math:`M \times M` statistics, so data larger
+        than memory (see :mod:`bayesfit.streaming`) fit exactly: the result equals ``fit`` on
+        the concatenated chunks up to round-off. Unlike repeated ``partial_fit``, the
+        estimator (the evidence iteration, say) runs once, at the end. The basis is fitted on
+        the first chunk, as in ``partial_fit``.
+
+        Parameters
+        ----------
+        chunks : iterable of (X, y)
+            Each X of shape (n_i,) or (n_i, n_features), y of shape (n_i,).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If there are no chunks, or a chunk is bad (the message names the chunk).
+        """
+        validate_params(self, self._parameter_constraints)
+        stats, xp = None, None
+        for i, chunk in enumerate(chunks):
+            try:
+                X, y = chunk
+                Xa, t, xp = self._validated_inputs(X, y, reset=stats is None)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"chunk {i}: {exc}") from exc
+            part = self._chunk_stats(Xa, t, xp=xp)
+            stats = part if stats is None else stats + part
+        if stats is None:
+            raise ValueError("chunks is empty: fit_stream needs at least one (X, y) chunk")
+        self._fit_stats(stats, xp=xp)
+        self.stats_ = stats
+        return self
 
     # -- prediction ----------------------------------------------------------------------------
     def _design(self, X: Any) -> Any:
@@ -380,68 +459,48 @@ class MLERegression(_LinearModel):
     def __init__(self, basis: _basis.Basis | None = None):
         self.basis = basis
 
+    def _chunk_stats(self, X: Any, t: Any, *, xp: Any) -> QRStats:
+        features = self.basis_._design(X, bias=False)
+        return QRStats.from_design(features, t, bias=self.basis_.bias, xp=xp)
+
     def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
         Phi = self.basis_._design(X)
-        w, rank, s = least_squares(Phi, t, xp=xp)
-        if rank < Phi.shape[1]:
+        stats = QRStats.from_design(Phi, t, bias=False, xp=xp)
+        self._fit_stats(stats, xp=xp)
+        # With the data at hand, the residual is summed directly: the statistics' form
+        # t^T t - |Q^T t|^2 cancels to round-off when the fit interpolates (PRML's M = 9).
+        resid = t - Phi @ self.coef_
+        self._set_noise(float(xp.vecdot(resid, resid)), stats.n)
+        self.stats_ = stats
+
+    def _fit_stats(self, stats: QRStats, *, xp: Any) -> None:
+        w, rank, s, rss = least_squares(stats, xp=xp)
+        M = stats.R.shape[1]
+        if rank < M:
             warnings.warn(
-                f"the design matrix is rank deficient (rank {rank} < {Phi.shape[1]} columns, "
-                f"{Phi.shape[0]} samples); returning the minimum-norm least-squares solution. "
+                f"the design matrix is rank deficient (rank {rank} < {M} columns, "
+                f"{stats.n} samples); returning the minimum-norm least-squares solution. "
                 f"Use fewer basis functions, more data, or MAPRegression",
                 NumericalWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        resid = t - Phi @ w
-        mse = float(xp.vecdot(resid, resid)) / Phi.shape[0]
         self.coef_ = w
         self.rank_ = rank
         self.singular_values_ = s
+        self._set_noise(rss, stats.n)
+
+    def _set_noise(self, rss: float, n: int) -> None:
+        mse = rss / n
         self.beta_ = 1.0 / mse if mse > 0 else math.inf
         self.noise_std_ = math.sqrt(mse)
 
 
 class _ConjugateModel(_LinearModel):
-    """Estimators computed from sufficient statistics, with ``partial_fit``."""
+    """Estimators computed from the sufficient statistics of PRML ch. 3."""
 
     def _chunk_stats(self, X: Any, t: Any, *, xp: Any) -> SufficientStats:
         features = self.basis_._design(X, bias=False)
         return SufficientStats.from_design(features, t, bias=self.basis_.bias, xp=xp)
-
-    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
-        stats = self._chunk_stats(X, t, xp=xp)
-        self._fit_stats(stats, xp=xp)
-        self.stats_ = stats
-
-    def partial_fit(self, X: Any, y: Any) -> Self:
-        r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
-
-        The sufficient statistics of the chunks are added, so the result after chunks
-        :math:`D_1, \dots, D_k` equals ``fit`` on their concatenation (up to round-off).
-        The basis is fitted on the first chunk: give explicit centres to RBF/sigmoid bases
-        when the first chunk does not span the input range.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples,) or (n_samples, n_features)
-        y : array_like of shape (n_samples,)
-
-        Returns
-        -------
-        self
-        """
-        first = not hasattr(self, "stats_")
-        if first:
-            validate_params(self, self._parameter_constraints)
-        Xa, t, xp = self._validated_inputs(X, y, reset=first)
-        chunk = self._chunk_stats(Xa, t, xp=xp)
-        stats = chunk if first else self.stats_ + chunk
-        self._fit_stats(stats, xp=xp)
-        self.stats_ = stats  # only once the fit succeeded: nothing is half-written
-        return self
-
-    def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:  # pragma: no cover
-        raise NotImplementedError
-
 
 class MAPRegression(_ConjugateModel):
     r"""Maximum a posteriori weights under the prior :math:`w \sim \mathcal N(0, \alpha^{-1} I)`.
