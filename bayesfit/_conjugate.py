@@ -122,7 +122,7 @@ class QRStats:
 
     @classmethod
     def from_design(cls, F: Any, t: Any, *, bias: bool, xp: ModuleType) -> QRStats:
-        """Compute the statistics of :math:`\Phi = [1, F]` (``bias``) or :math:`\Phi = F`."""
+        r"""Compute the statistics of :math:`\Phi = [1, F]` (``bias``) or :math:`\Phi = F`."""
         Phi = _with_bias(F, xp=xp) if bias else F
         Q, R = xp.linalg.qr(Phi)
         return cls(R=R, qty=t @ Q, yty=xp.vecdot(t, t), n=int(Phi.shape[0]))

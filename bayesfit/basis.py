@@ -153,7 +153,7 @@ class Basis(TransformerMixin, BaseEstimator):
         return {"class": type(self).__name__, "params": params, "state": state}
 
     # hooks for the subclasses
-    def _fit_range(self, low: float, high: float) -> None:  # noqa: B027 - default: nothing
+    def _fit_range(self, low: float, high: float) -> None:
         """Learn what the basis needs from the range [low, high] of the inputs."""
 
     def _state(self) -> dict[str, Any]:
