@@ -22,7 +22,7 @@ test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m bayesfit.demo
+	MPLBACKEND=Agg $(BIN)/bayesfit compare --out demo-output
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
