@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import subprocess
 import sys
@@ -229,3 +230,21 @@ def test_python_dash_m_bayesfit(tmp_path, data_csv):
     proc = subprocess.run([sys.executable, "-m", "bayesfit", "--help"], capture_output=True,
                           text=True, cwd=ROOT, check=True)
     assert "compare" in proc.stdout and "fit" in proc.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_display_on_a_terminal_only(monkeypatch, capsys):
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(["compare", "--degrees", "1,2", "--n-test", "20"]) == 0
+    shown = term.getvalue()
+    assert shown.startswith("\r[1/8] MLE M=1")
+    assert "\r[8/8] Evidence M=2" in shown and shown.endswith("\n")
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(["compare", "-q", "--degrees", "1", "--n-test", "20"]) == 0
+    assert term.getvalue() == ""

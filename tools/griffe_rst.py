@@ -43,5 +43,6 @@ class RstToMarkdown(griffe.Extension):
     """Rewrite every docstring once, when griffe loads the object."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
+        """Rewrite ``obj``'s docstring in place."""
         if obj.docstring is not None:
             obj.docstring.value = rst_to_markdown(obj.docstring.value)
