@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: test test-fast demo lint bench clean
+.PHONY: test test-fast demo lint bench clean docs docs-figures
 
 $(STAMP): pyproject.toml
 	@py=$$(tools/find-python) || exit 1; \
@@ -22,10 +22,19 @@ test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m bayesfit.demo
+	MPLBACKEND=Agg $(BIN)/bayesfit compare --out demo-output
+
+# The site (site/); warnings are errors. The figures it shows come from the examples:
+# `make docs-figures` regenerates them into docs/figures.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-figures: $(STAMP)
+	for example in examples/*.py; do \
+	  MPLBACKEND=Agg $(BIN)/python $$example --out docs/figures || exit 1; done
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info site

@@ -26,9 +26,13 @@ _LAZY = {
     "Predictive": "bayesfit.linear",
     "from_dict": "bayesfit.linear",
     "GaussianPosterior": "bayesfit.posterior",
+    "compare_estimators": "bayesfit.compare",
+    "ComparisonReport": "bayesfit.compare",
     "basis": "bayesfit.basis",
+    "compare": "bayesfit.compare",
     "datasets": "bayesfit.datasets",
     "linear": "bayesfit.linear",
+    "plots": "bayesfit.plots",
     "posterior": "bayesfit.posterior",
 }
 

@@ -1,0 +1,525 @@
+r"""Matplotlib figures of the fits, the comparison and the sequential posterior (PRML chs. 1, 3).
+
+Every function takes ``ax=None`` (or ``fig=None`` for multi-panel figures), draws into it or
+into a new figure, and returns the Axes (or Figure); none calls ``show``. Matplotlib is
+imported on first use, so ``import bayesfit.plots`` stays cheap. Arrays from any backend are
+copied to the host for drawing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.special
+import scipy.stats
+
+from bayesfit import basis as _basis
+from bayesfit._backend import to_numpy
+from bayesfit._validation import check_random_state, check_X_y
+from bayesfit.linear import BayesianRegression, MAPRegression
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from bayesfit.compare import ComparisonReport
+
+__all__ = [
+    "evidence_vs_degree",
+    "function_samples",
+    "losses_as_nll",
+    "mle_vs_map",
+    "predictive",
+    "rms_vs_degree",
+    "rms_vs_log_lambda",
+    "sequential_learning",
+]
+
+_DATA = {"facecolors": "none", "edgecolors": "tab:blue", "s": 40, "zorder": 3}
+_FIT = "tab:red"
+_TRUE = "tab:green"
+
+
+def _pyplot() -> Any:
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return _pyplot().subplots()[1] if ax is None else ax
+
+
+def _figure(fig: Figure | None, size: tuple[float, float]) -> Figure:
+    if fig is None:
+        return _pyplot().figure(figsize=size, layout="constrained")
+    fig.clear()
+    return fig
+
+
+def _curve_x(X: Any, name: str = "X") -> np.ndarray:
+    """Host 1-D inputs of a one-feature curve, for drawing."""
+    x = to_numpy(X)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ValueError(f"{name} must be one feature (1-D) to draw a curve, got shape {x.shape}")
+    return x.astype(np.float64)
+
+
+def _grid(x: np.ndarray, n: int = 200) -> np.ndarray:
+    low, high = float(x.min()), float(x.max())
+    pad = 0.05 * (high - low) if high > low else 0.5
+    return np.linspace(low - pad, high + pad, n)
+
+
+def _draw_data(ax: Axes, x: Any, t: Any, true_fn: Callable[[Any], Any] | None, grid) -> None:
+    ax.scatter(_curve_x(x), to_numpy(t), label="data", **_DATA)
+    if true_fn is not None:
+        ax.plot(grid, np.asarray(true_fn(grid)), color=_TRUE, ls="--", label="truth")
+
+
+def predictive(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    true_fn: Callable[[Any], Any] | None = None,
+    *,
+    grid: Any = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Return an Axes with the data, the predictive mean and its 1 and 2 std bands.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        Any bayesfit regression with ``predictive`` (one input feature).
+    X : array_like of shape (n,)
+        Training inputs; the curve is drawn over their range unless ``grid`` is given.
+    y : array_like of shape (n,), optional
+        Training targets, drawn as open circles.
+    true_fn : callable, optional
+        The noise-free curve, dashed.
+    grid : array_like of shape (m,), optional
+        Where to evaluate the predictive.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    The bands are :math:`\mu(x) \pm k\sigma(x)`, :math:`k = 1, 2`, with
+    :math:`\sigma^2(x) = 1/\beta + \phi(x)^T S_N \phi(x)` for the Bayesian models
+    (PRML eq. 3.59, fig. 3.8) and :math:`1/\beta` for the point estimates.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> x, t = bf.datasets.sinusoid(10, seed=0)
+    >>> model = bf.BayesianRegression(bf.basis.Polynomial(9), alpha=5e-3, beta=11.1).fit(x, t)
+    >>> ax = bf.plots.predictive(model, x, t, true_fn=bf.datasets.sinusoid_fn)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['truth', 'predictive mean']
+    """
+    x = _curve_x(X)
+    g = _grid(x) if grid is None else _curve_x(grid, "grid")
+    p = model.predictive(g)
+    mean, std = to_numpy(p.mean), to_numpy(p.std)
+    ax = _axes(ax)
+    ax.fill_between(g, mean - 2 * std, mean + 2 * std, color=_FIT, alpha=0.12, lw=0,
+                    label=r"$\pm 2\sigma$")
+    ax.fill_between(g, mean - std, mean + std, color=_FIT, alpha=0.25, lw=0,
+                    label=r"$\pm 1\sigma$")
+    if y is not None:
+        _draw_data(ax, x, y, true_fn, g)
+    elif true_fn is not None:
+        ax.plot(g, np.asarray(true_fn(g)), color=_TRUE, ls="--", label="truth")
+    ax.plot(g, mean, color=_FIT, label="predictive mean")
+    ax.set_xlabel("x")
+    ax.set_ylabel("t")
+    ax.set_title(type(model).__name__)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def function_samples(
+    model: Any, X: Any, n: int = 5, *, random_state: Any = None, ax: Axes | None = None
+) -> Axes:
+    r"""Return an Axes with ``n`` curves :math:`y(x, w)`, :math:`w` drawn from the posterior.
+
+    Parameters
+    ----------
+    model : BayesianRegression or EvidenceRegression
+        A fitted model with a posterior (``sample_functions``).
+    X : array_like of shape (m,)
+        Where to draw the curves (one feature).
+    n : int, default 5
+        Number of curves.
+    random_state : None, int or numpy.random.Generator
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Each curve is one draw :math:`w \sim \mathcal N(m_N, S_N)` (PRML fig. 3.9): the curves
+    agree where the data pin the function down and fan out where they do not.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> x, t = bf.datasets.sinusoid(10, seed=0)
+    >>> model = bf.EvidenceRegression(bf.basis.Polynomial(3)).fit(x, t)
+    >>> len(bf.plots.function_samples(model, x, n=4, random_state=0).get_lines())
+    4
+    """
+    if not hasattr(model, "sample_functions"):
+        raise TypeError(
+            f"model must have a posterior over the weights (BayesianRegression, "
+            f"EvidenceRegression); got {type(model).__name__}"
+        )
+    g = np.sort(_curve_x(X))
+    curves = to_numpy(model.sample_functions(g, n, random_state))
+    ax = _axes(ax)
+    for curve in curves:
+        ax.plot(g, curve, color=_FIT, alpha=0.6, lw=1)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y(x, w)")
+    ax.set_title(f"{n} functions drawn from the posterior")
+    return ax
+
+
+def mle_vs_map(
+    report: ComparisonReport, degrees: Sequence[int] = (0, 1, 3, 9), *, fig: Figure | None = None
+) -> Figure:
+    r"""Return PRML figs. 1.4 and 1.7 as a grid: MLE (top row) and MAP fits, one degree a column.
+
+    Parameters
+    ----------
+    report : ComparisonReport
+        From :func:`bayesfit.compare_estimators` with ``"mle"`` and ``"map"``.
+    degrees : sequence of int, default (0, 1, 3, 9)
+        Columns; degrees the report lacks are left out.
+    fig : matplotlib Figure, optional
+        Cleared and drawn into.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    MAP is least squares plus :math:`\tfrac\lambda2 \lVert w\rVert^2`,
+    :math:`\lambda = \alpha/\beta` (PRML eq. 1.4): at high degree the MLE interpolates the
+    noise, MAP does not.
+    """
+    cols = [d for d in degrees if d in report.degrees]
+    if not cols:
+        raise ValueError(f"none of degrees {list(degrees)} is in the report ({report.degrees})")
+    for method in ("mle", "map"):
+        if method not in report.methods:
+            raise ValueError(f"the report has no {method!r} fits; run it with method {method!r}")
+    fig = _figure(fig, (3.0 * len(cols), 5.0))
+    axes = fig.subplots(2, len(cols), sharex=True, sharey=True, squeeze=False)
+    g = _grid(report.x)
+    lam = math.log(report.alpha / report.beta)
+    rows = (("mle", "MLE"), ("map", rf"MAP, ln$\lambda$={lam:.3g}"))
+    for row, (method, label) in enumerate(rows):
+        for col, degree in enumerate(cols):
+            ax = axes[row, col]
+            _draw_data(ax, report.x, report.t, report.true_fn, g)
+            ax.plot(g, to_numpy(report.models[(method, degree)].predict(g)), color=_FIT,
+                    label="fit")
+            ax.set_title(f"{label}, M={degree}", fontsize="small")
+            ax.set_ylim(-1.6, 1.6)
+            if row == 1:
+                ax.set_xlabel("x")
+            if col == 0:
+                ax.set_ylabel("t")
+    return fig
+
+
+def _line_plot(ax: Axes, report: ComparisonReport, column: str, method: str, **style) -> None:
+    degrees, values = report.column(column, method)
+    ax.plot(degrees, values, marker="o", mfc="none", **style)
+
+
+def rms_vs_degree(
+    report: ComparisonReport, methods: Sequence[str] = ("mle", "map"), *, ax: Axes | None = None
+) -> Axes:
+    r"""Return an Axes with the training and test RMS error against the degree (PRML fig. 1.5).
+
+    Parameters
+    ----------
+    report : ComparisonReport
+    methods : sequence of str, default ("mle", "map")
+        Methods of the report to draw (those it lacks are skipped); one colour each, training
+        error solid, test error dashed.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    :math:`E_{RMS} = \sqrt{2E(w)/N}` (PRML eq. 1.3). The y axis stops at three times the
+    median error, so one exploding fit (MLE at M = N - 1) does not flatten the rest.
+    """
+    ax = _axes(ax)
+    drawn = [m for m in methods if m in report.methods]
+    if not drawn:
+        raise ValueError(f"the report has none of methods {list(methods)}")
+    values = []
+    for i, method in enumerate(drawn):
+        color = f"C{i}"
+        _line_plot(ax, report, "train_rms", method, color=color, label=f"{method} training")
+        _line_plot(ax, report, "test_rms", method, color=color, ls="--", label=f"{method} test")
+        values += report.column("test_rms", method)[1]
+    ax.set_ylim(0.0, 1.05 * min(max(values), 3.0 * float(np.median(values))))
+    ax.set_xlabel("M")
+    ax.set_ylabel(r"$E_{RMS}$")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def rms_vs_log_lambda(
+    x: Any,
+    t: Any,
+    x_test: Any,
+    t_test: Any,
+    *,
+    degree: int = 9,
+    log_lambdas: Any = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Return an Axes with MAP's training and test RMS against :math:`\ln\lambda` (PRML fig. 1.8).
+
+    Parameters
+    ----------
+    x, t : array_like of shape (n,)
+        Training data (one feature).
+    x_test, t_test : array_like of shape (n_test,)
+        Held-out data.
+    degree : int, default 9
+        Polynomial degree M.
+    log_lambdas : array_like, optional
+        Values of :math:`\ln\lambda`; by default 41 points over [-40, 0].
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    :math:`w_\lambda = (\lambda I + \Phi^T\Phi)^{-1}\Phi^T t` is
+    :class:`~bayesfit.MAPRegression` with :math:`\alpha = \lambda`, :math:`\beta = 1`.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> x, t = bf.datasets.sinusoid(10, seed=0)
+    >>> xt, tt = bf.datasets.sinusoid(100, seed=1)
+    >>> ax = bf.plots.rms_vs_log_lambda(x, t, xt, tt, log_lambdas=[-20, -10, 0])
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['training', 'test']
+    """
+    x, t = check_X_y(x, t)[:2]
+    x_test, t_test = check_X_y(x_test, t_test)[:2]
+    lams = np.linspace(-40.0, 0.0, 41) if log_lambdas is None else np.asarray(log_lambdas, float)
+    if lams.ndim != 1 or lams.size == 0 or not np.all(np.isfinite(lams)):
+        raise ValueError("log_lambdas must be a non-empty 1-D sequence of finite numbers")
+    train, test = [], []
+    for log_lam in lams:
+        model = MAPRegression(_basis.Polynomial(degree), alpha=math.exp(log_lam), beta=1.0)
+        model.fit(x, t)
+        for out, (xa, ta) in ((train, (x, t)), (test, (x_test, t_test))):
+            r = to_numpy(model.predict(xa) - ta)
+            out.append(math.sqrt(float(r @ r) / r.shape[0]))
+    ax = _axes(ax)
+    ax.plot(lams, train, marker="o", mfc="none", label="training")
+    ax.plot(lams, test, marker="o", mfc="none", ls="--", label="test")
+    ax.set_xlabel(r"$\ln \lambda$")
+    ax.set_ylabel(r"$E_{RMS}$")
+    ax.set_title(f"MAP, M={degree}")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def evidence_vs_degree(report: ComparisonReport, *, ax: Axes | None = None) -> Axes:
+    r"""Return an Axes with the log evidence against the degree (PRML fig. 3.14).
+
+    Draws the evidence approximation's maximised :math:`\ln p(t \mid \alpha^*, \beta^*)`
+    and, where the report has it, Bayes' at the fixed :math:`\alpha, \beta`; the best
+    degree is starred.
+
+    Parameters
+    ----------
+    report : ComparisonReport
+        With ``"evidence"`` (and optionally ``"bayes"``) fits.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if "evidence" not in report.methods:
+        raise ValueError("the report has no 'evidence' fits; run it with method 'evidence'")
+    ax = _axes(ax)
+    _line_plot(ax, report, "log_evidence", "evidence", color="C0", label="evidence maximised")
+    if "bayes" in report.methods:
+        _line_plot(ax, report, "log_evidence", "bayes", color="C1", ls="--",
+                   label=rf"fixed $\alpha$={report.alpha:g}, $\beta$={report.beta:g}")
+    best = report.best_degree("evidence")
+    ax.plot([best], [report.row("evidence", best).log_evidence], marker="*", ms=14, color="C0",
+            ls="none", label=f"best M={best}")
+    ax.set_xlabel("M")
+    ax.set_ylabel(r"$\ln p(\mathbf{t} \mid \alpha, \beta)$")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def sequential_learning(
+    x: Any,
+    t: Any,
+    *,
+    alpha: float = 2.0,
+    beta: float = 25.0,
+    steps: Sequence[int] = (0, 1, 2, 20),
+    n_samples: int = 6,
+    true_w: Sequence[float] | None = None,
+    random_state: Any = None,
+    fig: Figure | None = None,
+) -> Figure:
+    r"""Return PRML fig. 3.7: likelihood, posterior over :math:`(w_0, w_1)` and sampled lines.
+
+    One row per entry of ``steps`` (number of points seen): the likelihood of the latest
+    point, the prior/posterior density, and ``n_samples`` lines :math:`y = w_0 + w_1 x`
+    drawn from it with the points seen so far.
+
+    Parameters
+    ----------
+    x, t : array_like of shape (n,)
+        The data, used in order (one feature); see :func:`bayesfit.datasets.linear`.
+    alpha, beta : float, default 2 and 25
+        Prior and noise precisions (PRML's values).
+    steps : sequence of int, default (0, 1, 2, 20)
+        Numbers of points after which to draw a row; each at most ``n``.
+    n_samples : int, default 6
+        Lines drawn per row.
+    true_w : (float, float), optional
+        The generating weights, marked with a white cross.
+    random_state : None, int or numpy.random.Generator
+    fig : matplotlib Figure, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Each point updates the posterior exactly (:meth:`BayesianRegression.partial_fit`):
+    the posterior after :math:`n` points is the prior for point :math:`n + 1`, and its
+    density is the product of the prior and the likelihoods (PRML eq. 3.49).
+    """
+    x, t = (to_numpy(a) for a in check_X_y(x, t)[:2])
+    if x.shape[1] != 1:
+        raise ValueError(f"x must have one feature, got {x.shape[1]}")
+    x, t = x[:, 0], t
+    steps = list(steps)
+    if not steps or any(not isinstance(s, int) or s < 0 or s > x.shape[0] for s in steps):
+        raise ValueError(f"steps must be ints in [0, {x.shape[0]}], got {steps!r}")
+    rng = check_random_state(random_state)
+    w = np.linspace(-1.0, 1.0, 101)
+    W0, W1 = np.meshgrid(w, w)
+    grid = np.stack([W0.ravel(), W1.ravel()], axis=1)
+    line_x = np.array([-1.0, 1.0])
+    model = BayesianRegression(_basis.Identity(), alpha=alpha, beta=beta)
+    fig = _figure(fig, (9.0, 2.6 * len(steps)))
+    axes = fig.subplots(len(steps), 3, squeeze=False)
+    seen = 0
+    for row, step in enumerate(steps):
+        for i in range(seen, step):
+            model.partial_fit(x[i : i + 1], t[i : i + 1])
+        seen = max(seen, step)
+        if step == 0:
+            mean, cov = np.zeros(2), np.eye(2) / alpha
+        else:
+            mean, cov = to_numpy(model.posterior_.mean), to_numpy(model.posterior_.cov)
+        ax_lik, ax_post, ax_data = axes[row]
+        if step > 0:  # the likelihood of the latest point, N(t_n | w0 + w1 x_n, 1/beta)
+            lik = scipy.stats.norm.pdf(t[step - 1], grid @ [1.0, x[step - 1]], beta**-0.5)
+            ax_lik.contourf(W0, W1, lik.reshape(W0.shape), levels=20, cmap="viridis")
+        else:
+            ax_lik.set_axis_off()
+        dens = scipy.stats.multivariate_normal(mean, cov).pdf(grid).reshape(W0.shape)
+        ax_post.contourf(W0, W1, dens, levels=20, cmap="viridis")
+        ws = rng.multivariate_normal(mean, cov, size=n_samples)
+        for w0, w1 in ws:
+            ax_data.plot(line_x, w0 + w1 * line_x, color=_FIT, lw=1)
+        ax_data.scatter(x[:step], t[:step], **_DATA)
+        ax_data.set_xlim(-1, 1)
+        ax_data.set_ylim(-1, 1)
+        for ax in (ax_lik, ax_post):
+            if true_w is not None:
+                ax.plot([true_w[0]], [true_w[1]], marker="+", color="white", ms=12, mew=2)
+            ax.set_xlabel("$w_0$")
+            ax.set_ylabel("$w_1$")
+        ax_data.set_xlabel("x")
+        ax_data.set_ylabel("y")
+        ax_post.set_title("prior" if step == 0 else f"posterior after {step}", fontsize="small")
+        if step > 0:
+            ax_lik.set_title(f"likelihood of point {step}", fontsize="small")
+        ax_data.set_title(f"{n_samples} lines from it", fontsize="small")
+    return fig
+
+
+def losses_as_nll(*, fig: Figure | None = None) -> Figure:
+    r"""Return a Figure showing two losses as negative log-likelihoods.
+
+    Left: the squared error :math:`\tfrac12 r^2` and the Gaussian NLL
+    :math:`\tfrac12 \beta r^2 - \tfrac12\ln\beta + \tfrac12\ln 2\pi` at :math:`\beta = 1`
+    minus its constant are the same curve; other :math:`\beta` rescale and shift it.
+    Right: binary cross-entropy on a logit :math:`z`, :math:`\ln(1 + e^{-z})` for
+    :math:`y = 1` and :math:`\ln(1 + e^{z})` for :math:`y = 0`, is the Bernoulli NLL
+    :math:`-[y\ln\sigma(z) + (1 - y)\ln(1 - \sigma(z))]`.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = _figure(fig, (10.0, 4.0))
+    ax_sq, ax_ce = fig.subplots(1, 2)
+    r = np.linspace(-3.0, 3.0, 201)
+    half_ln_2pi = 0.5 * math.log(2.0 * math.pi)
+    ax_sq.plot(r, 0.5 * r**2, color="k", lw=4, alpha=0.3, label=r"squared error $r^2/2$")
+    for beta, style in ((1.0, "-"), (4.0, "--"), (0.25, ":")):
+        nll = 0.5 * beta * r**2 - 0.5 * math.log(beta) + half_ln_2pi
+        ax_sq.plot(r, nll - half_ln_2pi, ls=style,
+                   label=rf"Gaussian NLL $-\frac{{1}}{{2}}\ln 2\pi$, $\beta$={beta:g}")
+    ax_sq.set_xlabel(r"residual $r = t - y$")
+    ax_sq.set_ylabel("loss (nats)")
+    ax_sq.legend(fontsize="small")
+    z = np.linspace(-6.0, 6.0, 201)
+    p = scipy.special.expit(z)
+    for y, color in ((1, "C0"), (0, "C1")):
+        ce = np.logaddexp(0.0, -z if y == 1 else z)  # softplus: stable at extreme logits
+        nll = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+        ax_ce.plot(z, ce, color=color, lw=4, alpha=0.3, label=f"cross-entropy, y={y}")
+        ax_ce.plot(z, nll, color=color, ls="--", label=f"Bernoulli NLL, y={y}")
+    ax_ce.set_xlabel("logit z")
+    ax_ce.set_ylabel("loss (nats)")
+    ax_ce.legend(fontsize="small")
+    return fig

@@ -1,0 +1,242 @@
+"""The comparison table against independent references: numpy.polyfit, scikit-learn's Ridge,
+PRML's closed forms computed here with plain NumPy/SciPy, and the estimators' own attributes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+import pytest
+import scipy.stats
+from sklearn.linear_model import Ridge
+
+import bayesfit
+import bayesfit as bf
+from bayesfit.compare import METHODS, ComparisonRow
+
+ALPHA, BETA = 5e-3, 11.1
+
+
+@pytest.fixture(scope="module")
+def data():
+    x, t = bf.datasets.sinusoid(10, noise=0.3, seed=0)
+    x_test, t_test = bf.datasets.sinusoid(500, noise=0.3, seed=1)
+    return x, t, x_test, t_test
+
+
+@pytest.fixture(scope="module")
+def report(data):
+    return bf.compare_estimators(*data, degrees=range(10), alpha=ALPHA, beta=BETA)
+
+
+def _rms(pred, t):
+    return float(np.sqrt(np.mean((pred - t) ** 2)))
+
+
+def _vander(x, degree):
+    return np.vander(x, degree + 1, increasing=True)
+
+
+def test_rows_cover_every_method_and_degree(report):
+    assert report.methods == ["mle", "map", "bayes", "evidence"]
+    assert report.degrees == list(range(10))
+    assert [(r.method, r.degree) for r in report.rows] == [
+        (m, d) for m in report.methods for d in range(10)
+    ]
+
+
+@pytest.mark.parametrize("degree", range(9))
+def test_mle_rows_match_numpy_polyfit(report, data, degree):
+    x, t, x_test, t_test = data
+    coef = np.polyfit(x, t, degree)
+    row = report.row("mle", degree)
+    np.testing.assert_allclose(row.train_rms, _rms(np.polyval(coef, x), t), rtol=1e-6)
+    np.testing.assert_allclose(row.test_rms, _rms(np.polyval(coef, x_test), t_test), rtol=1e-6)
+    np.testing.assert_allclose(row.max_abs_w, np.abs(coef).max(), rtol=1e-6)
+    beta_ml = 1.0 / np.mean((np.polyval(coef, x) - t) ** 2)
+    lpd = scipy.stats.norm.logpdf(t_test, np.polyval(coef, x_test), beta_ml**-0.5).mean()
+    np.testing.assert_allclose(row.test_lpd, lpd, rtol=1e-6)
+    assert row.gamma == degree + 1
+    assert math.isnan(row.log_evidence) and math.isnan(row.info_gain_bits)
+
+
+def test_mle_at_degree_9_interpolates_and_generalises_badly(report):
+    mle, map_ = report.row("mle", 9), report.row("map", 9)
+    assert mle.train_rms < 1e-6
+    assert mle.test_rms > 5 * map_.test_rms
+    assert mle.max_abs_w > 1e3 * map_.max_abs_w  # PRML table 1.1: the weights explode
+
+
+@pytest.mark.parametrize("degree", [1, 3, 9])
+def test_map_rows_match_sklearn_ridge(report, data, degree):
+    x, t, x_test, t_test = data
+    ridge = Ridge(alpha=ALPHA / BETA, fit_intercept=False, solver="svd")
+    ridge.fit(_vander(x, degree), t)
+    row = report.row("map", degree)
+    pred_train = ridge.predict(_vander(x, degree))
+    pred_test = ridge.predict(_vander(x_test, degree))
+    np.testing.assert_allclose(row.train_rms, _rms(pred_train, t), rtol=1e-7)
+    np.testing.assert_allclose(row.test_rms, _rms(pred_test, t_test), rtol=1e-7)
+    np.testing.assert_allclose(row.max_abs_w, np.abs(ridge.coef_).max(), rtol=1e-7)
+    # plug-in predictive N(w^T phi, 1/beta)
+    lpd = scipy.stats.norm.logpdf(t_test, pred_test, BETA**-0.5).mean()
+    np.testing.assert_allclose(row.test_lpd, lpd, rtol=1e-9)
+
+
+@pytest.mark.parametrize("degree", [0, 2, 5, 9])
+def test_bayes_rows_match_prml_closed_forms(report, data, degree):
+    x, t, x_test, t_test = data
+    Phi, Phi_test = _vander(x, degree), _vander(x_test, degree)
+    M, N = Phi.shape[1], Phi.shape[0]
+    A = ALPHA * np.eye(M) + BETA * Phi.T @ Phi  # PRML 3.81
+    S = np.linalg.inv(A)
+    m = BETA * S @ Phi.T @ t
+    E = BETA / 2 * np.sum((t - Phi @ m) ** 2) + ALPHA / 2 * m @ m
+    log_ev = (  # PRML 3.86
+        M / 2 * np.log(ALPHA) + N / 2 * np.log(BETA) - E
+        - 0.5 * np.linalg.slogdet(A)[1] - N / 2 * np.log(2 * np.pi)
+    )
+    lam = np.linalg.eigvalsh(BETA * Phi.T @ Phi)
+    gamma = np.sum(lam / (ALPHA + lam))  # PRML 3.91
+    var = 1 / BETA + np.einsum("ij,jk,ik->i", Phi_test, S, Phi_test)  # PRML 3.59
+    lpd = scipy.stats.norm.logpdf(t_test, Phi_test @ m, np.sqrt(var)).mean()
+    # KL(N(m, S) || N(0, I/alpha)) in bits
+    kl = 0.5 * (ALPHA * np.trace(S) + ALPHA * m @ m - M - M * np.log(ALPHA)
+                - np.linalg.slogdet(S)[1]) / np.log(2)
+    row = report.row("bayes", degree)
+    np.testing.assert_allclose(row.log_evidence, log_ev, rtol=1e-7)
+    np.testing.assert_allclose(row.gamma, gamma, rtol=1e-7)
+    np.testing.assert_allclose(row.test_lpd, lpd, rtol=1e-7)
+    np.testing.assert_allclose(row.info_gain_bits, kl, rtol=1e-6)
+    np.testing.assert_allclose(row.test_rms, _rms(Phi_test @ m, t_test), rtol=1e-7)
+    # MAP and Bayes share the weights; gamma at fixed (alpha, beta) is the same
+    assert row.gamma == pytest.approx(report.row("map", degree).gamma, rel=1e-12)
+    assert row.test_rms == pytest.approx(report.row("map", degree).test_rms, rel=1e-12)
+
+
+def test_bayes_lpd_beats_map_plug_in(report):
+    # the weight uncertainty widens the predictive where data are scarce: better calibrated
+    for degree in range(3, 10):
+        assert report.row("bayes", degree).test_lpd > report.row("map", degree).test_lpd
+
+
+@pytest.mark.parametrize("degree", [1, 4, 9])
+def test_evidence_rows_equal_the_estimator(report, data, degree):
+    x, t, x_test, t_test = data
+    model = bf.EvidenceRegression(bf.basis.Polynomial(degree)).fit(x, t)
+    row = report.row("evidence", degree)
+    assert row.log_evidence == pytest.approx(model.log_evidence_, rel=1e-12)
+    assert row.gamma == pytest.approx(model.gamma_, rel=1e-12)
+    assert row.test_lpd == pytest.approx(
+        model.log_predictive_density(x_test, t_test, reduction="mean"), rel=1e-12
+    )
+    bits = model.posterior_.kl_to(model.prior()) / math.log(2)
+    assert row.info_gain_bits == pytest.approx(bits, rel=1e-12)
+    assert report.models[("evidence", degree)].alpha_ == pytest.approx(model.alpha_)
+
+
+def test_best_degree_has_the_largest_evidence(report):
+    best = report.best_degree("evidence")
+    _, values = report.column("log_evidence", "evidence")
+    assert values[best] == max(values)
+    with pytest.raises(ValueError, match="no log evidence"):
+        report.best_degree("mle")
+
+
+def test_markdown_and_csv(report):
+    md = report.to_markdown().splitlines()
+    assert len(md) == 2 + len(report.rows)
+    assert md[0].startswith("| method | M | train RMS | test RMS")
+    assert md[2].startswith("| MLE | 0 |")
+    assert "|  |" in md[2]  # MLE has no evidence: blank cell
+    parsed = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert len(parsed) == len(report.rows)
+    for rec, row in zip(parsed, report.rows, strict=True):
+        assert rec["method"] == row.method and int(rec["degree"]) == row.degree
+        assert float(rec["test_rms"]) == row.test_rms  # full precision round trip
+        assert (rec["log_evidence"] == "") == math.isnan(row.log_evidence)
+
+
+def test_warnings_are_collected_not_raised(data):
+    # degree 12 on 10 points: rank deficient, a NumericalWarning (an error under pytest's
+    # filter) that the report records instead
+    report = bf.compare_estimators(*data, degrees=[12], methods=["mle"])
+    assert len(report.warnings) == 1
+    assert report.warnings[0].startswith("MLE M=12: the design matrix is rank deficient")
+
+
+def test_progress_is_reported(data):
+    calls = []
+    bf.compare_estimators(
+        *data, degrees=[1, 2], methods=["mle", "map"], progress=lambda *a: calls.append(a)
+    )
+    assert calls == [(1, 4, "MLE M=1"), (2, 4, "MLE M=2"), (3, 4, "MAP M=1"), (4, 4, "MAP M=2")]
+
+
+def test_pymc_path_uses_pymc_regression_when_present(data, monkeypatch):
+    seen = {}
+
+    class FakePyMC(bf.BayesianRegression):  # stands in for issue 5's PyMCRegression
+        def __init__(self, basis=None, draws=1000, random_seed=None):
+            seen.update(draws=draws, random_seed=random_seed)
+            super().__init__(basis, alpha=ALPHA, beta=BETA)
+
+    monkeypatch.setattr(bayesfit, "PyMCRegression", FakePyMC, raising=False)
+    report = bf.compare_estimators(
+        *data, degrees=[3], methods=["bayes", "pymc"],
+        pymc_options={"draws": 10, "random_seed": 1},
+    )
+    assert seen == {"draws": 10, "random_seed": 1}
+    assert report.methods == ["bayes", "pymc"]
+    assert report.row("pymc", 3).test_rms == pytest.approx(report.row("bayes", 3).test_rms)
+    assert "PyMC" in report.to_markdown()
+
+
+def test_pymc_without_support_is_a_clear_error(data, monkeypatch):
+    # as on an installation without the PyMC layer (issue 5), even after it is merged
+    monkeypatch.delattr(bayesfit, "PyMCRegression", raising=False)
+    monkeypatch.delitem(bayesfit._LAZY, "PyMCRegression", raising=False)
+    with pytest.raises(ValueError, match=r"needs bayesfit\.PyMCRegression"):
+        bf.compare_estimators(*data, methods=["pymc"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"methods": ["mle", "ols"]}, "methods must be a non-empty subset"),
+        ({"methods": []}, "methods must be a non-empty subset"),
+        ({"degrees": [1, -2]}, "degrees must be non-negative ints"),
+        ({"degrees": [1.5]}, "degrees must be non-negative ints"),
+        ({"alpha": 0.0}, "alpha must be a finite number in"),
+        ({"beta": float("nan")}, "beta must be a finite number in"),
+        ({"pymc_options": [1]}, "pymc_options must be a dict"),
+    ],
+)
+def test_bad_settings(data, kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        bf.compare_estimators(*data, **kwargs)
+
+
+def test_bad_data(data):
+    x, t, x_test, t_test = data
+    t_nan = t.copy()
+    t_nan[4] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN at index 4"):
+        bf.compare_estimators(x, t_nan, x_test, t_test)
+    with pytest.raises(ValueError, match="x_test must have one feature"):
+        bf.compare_estimators(x, t, np.ones((3, 2)), t_test[:3])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        bf.compare_estimators(x, t[:5], x_test, t_test)
+
+
+def test_column_errors(report):
+    with pytest.raises(ValueError, match="numeric column"):
+        report.column("method", "mle")
+    with pytest.raises(ValueError, match="method must be one of"):
+        report.column("gamma", "pymc")
+    with pytest.raises(KeyError, match="no row"):
+        report.row("mle", 42)
+    assert set(METHODS) >= set(report.methods)
+    assert isinstance(report.rows[0], ComparisonRow)

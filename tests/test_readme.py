@@ -1,0 +1,35 @@
+"""The README's Python quickstart runs and prints exactly what the README says it prints."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def test_readme_quickstart_output():
+    match = re.search(
+        r"## Quickstart in Python\n\n```python\n(.*?)```\n\nprints\n\n```text\n(.*?)```",
+        README, re.S,
+    )
+    assert match, "README lost its quickstart block or its printed output"
+    code, expected = match.groups()
+    assert len(code.strip().splitlines()) <= 14  # a quickstart, not a tutorial
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue() == expected
+
+
+def test_readme_commands_come_first():
+    first_screen = README.split("## ")[0]
+    assert "make demo" in first_screen and "make test" in first_screen
+
+
+def test_readme_links_exist():
+    root = Path(__file__).resolve().parents[1]
+    for target in re.findall(r"\]\(((?:docs|examples)/[^)#]*)\)", README):
+        assert (root / target).exists(), target
