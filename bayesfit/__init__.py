@@ -34,6 +34,7 @@ _LAZY = {
     "linear": "bayesfit.linear",
     "plots": "bayesfit.plots",
     "posterior": "bayesfit.posterior",
+    "streaming": "bayesfit.streaming",
 }
 
 __all__ = [

@@ -157,13 +157,14 @@ def _describe_position(index: tuple[int, ...], ndim: int) -> str:
     return f"row {index[0]}, column {index[1]}"
 
 
-def _check_finite(x: Any, name: str, xp: ModuleType) -> None:
+def _check_finite(x: Any, name: str, xp: ModuleType, row_offset: int = 0) -> None:
     if bool(xp.all(xp.isfinite(x))):
         return
     host = to_numpy(x)
     first = tuple(int(i) for i in np.argwhere(~np.isfinite(host))[0])
     kind = "NaN" if np.isnan(host[first]) else "inf"
-    raise ValueError(f"{name} contains {kind} at {_describe_position(first, host.ndim)}")
+    where = (first[0] + row_offset, *first[1:])
+    raise ValueError(f"{name} contains {kind} at {_describe_position(where, host.ndim)}")
 
 
 def _to_host_numeric(x: Any, name: str) -> np.ndarray:
@@ -188,7 +189,14 @@ def _to_host_numeric(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_array(x: Any, name: str = "X", *, ndim: int = 2, xp: ModuleType | None = None) -> Any:
+def check_array(
+    x: Any,
+    name: str = "X",
+    *,
+    ndim: int = 2,
+    xp: ModuleType | None = None,
+    row_offset: int = 0,
+) -> Any:
     """Validate a numeric array and return it, floating, in its namespace.
 
     Parameters
@@ -203,6 +211,8 @@ def check_array(x: Any, name: str = "X", *, ndim: int = 2, xp: ModuleType | None
         :class:`~sklearn.exceptions.DataConversionWarning`.
     xp : module, optional
         The namespace to use; by default the one :func:`get_namespace` gives for ``x``.
+    row_offset : int, default 0
+        Added to the row reported for NaN/inf, when ``x`` is a block of a larger array.
 
     Returns
     -------
@@ -255,12 +265,12 @@ def check_array(x: Any, name: str = "X", *, ndim: int = 2, xp: ModuleType | None
             raise ValueError(f"{name} must be 1-D, got {x.ndim}-D with shape {x.shape}")
     if x.shape[0] == 0:
         raise ValueError(f"{name} has 0 samples (shape={x.shape}); at least 1 is required")
-    _check_finite(x, name, xp)
+    _check_finite(x, name, xp, row_offset)
     return x
 
 
-def check_X_y(X: Any, y: Any) -> tuple[Any, Any, ModuleType]:
-    """Validate a design ``X`` and targets ``y`` together.
+def check_X_y(X: Any, y: Any, *, row_offset: int = 0) -> tuple[Any, Any, ModuleType]:
+    """Validate a design ``X`` and targets ``y`` together (``row_offset`` as in check_array).
 
     Returns
     -------
@@ -277,8 +287,8 @@ def check_X_y(X: Any, y: Any) -> tuple[Any, Any, ModuleType]:
     if y is None:
         raise ValueError("this estimator requires y to be passed, but the target y is None")
     xp = get_namespace(X, y)
-    X = check_array(X, "X", xp=xp)
-    y = check_array(y, "y", ndim=1, xp=xp)
+    X = check_array(X, "X", xp=xp, row_offset=row_offset)
+    y = check_array(y, "y", ndim=1, xp=xp, row_offset=row_offset)
     if X.shape[0] != y.shape[0]:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}"

@@ -159,6 +159,10 @@ class Basis(TransformerMixin, BaseEstimator):
     def _state(self) -> dict[str, Any]:
         return {}
 
+    def _needs_range(self) -> bool:
+        """Whether fitting needs the range of the inputs (else only their number)."""
+        return False
+
     def _features(self, x: Any, *, xp: ModuleType) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -266,6 +270,9 @@ class _Localized(Basis):
             # One centre, or all centres equal: fall back to the spread of the data.
             scale = float(spacing.mean()) if spacing.size and spacing.mean() > 0 else 1.0
         setattr(self, self._scale_name + "_", float(scale))
+
+    def _needs_range(self) -> bool:
+        return self.centers is None
 
     def _state(self) -> dict[str, Any]:
         return {"centers_": self.centers_.tolist(), self._scale_name + "_": self._scale()}

@@ -138,7 +138,9 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         ----------
         X : array_like of shape (n_samples,) or (n_samples, n_features)
             Inputs; 1-D means one feature. Lists and pandas use the default backend, arrays
-            keep their own (NumPy, CuPy, any array-API library).
+            keep their own (NumPy, CuPy, any array-API library). Dask arrays are reduced
+            block by block to the statistics (on the workers of an active
+            ``dask.distributed`` client) and only those reach this process.
         y : array_like of shape (n_samples,)
             Targets.
 
@@ -147,6 +149,13 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         self
         """
         validate_params(self, self._parameter_constraints)
+        if array_api_compat.is_dask_array(X) or array_api_compat.is_dask_array(y):
+            from bayesfit._dask import fit_statistics
+
+            stats = fit_statistics(self, X, y)
+            self._fit_stats(stats, xp=get_namespace(stats.yty))
+            self.stats_ = stats
+            return self
         Xa, t, xp = self._validated_inputs(X, y, reset=True)
         self._fit_inputs(Xa, t, xp=xp)
         return self
