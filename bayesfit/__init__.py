@@ -29,6 +29,8 @@ _LAZY = {
     "basis": "bayesfit.basis",
     "datasets": "bayesfit.datasets",
     "linear": "bayesfit.linear",
+    "losses": "bayesfit.losses",
+    "nn": "bayesfit.nn",
     "posterior": "bayesfit.posterior",
 }
 

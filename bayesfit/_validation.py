@@ -8,6 +8,7 @@ location of a bad value, on the error path, is copied to the host.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -23,10 +24,16 @@ from bayesfit._backend import _is_array, get_namespace, to_numpy
 __all__ = [
     "Interval",
     "Options",
-    "check_array",
-    "check_features",
-    "check_random_state",
+    "as_floating",
+    "as_numeric",
     "check_X_y",
+    "check_array",
+    "check_distribution",
+    "check_features",
+    "check_labels",
+    "check_probabilities",
+    "check_random_state",
+    "check_tensor",
     "validate_params",
 ]
 
@@ -150,13 +157,19 @@ def check_random_state(random_state: object, name: str = "random_state") -> np.r
 
 
 def _describe_position(index: tuple[int, ...], ndim: int) -> str:
+    if ndim == 0:
+        return "its only element"
     if ndim == 1:
         return f"index {index[0]}"
-    return f"row {index[0]}, column {index[1]}"
+    if ndim == 2:
+        return f"row {index[0]}, column {index[1]}"
+    return f"index {index}"
 
 
 def _check_finite(x: Any, name: str, xp: ModuleType) -> None:
-    if bool(xp.all(xp.isfinite(x))):
+    # The sum is finite whenever every entry is (barring overflow, which falls through to the
+    # exact check): one reduction, without the boolean temporary of the size of x.
+    if bool(xp.isfinite(xp.sum(x))) or bool(xp.all(xp.isfinite(x))):
         return
     host = to_numpy(x)
     first = tuple(int(i) for i in np.argwhere(~np.isfinite(host))[0])
@@ -184,6 +197,33 @@ def _to_host_numeric(x: Any, name: str) -> np.ndarray:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{name} must contain only numbers: {exc}") from exc
     return arr
+
+
+def as_numeric(x: Any, name: str, *, xp: ModuleType) -> Any:
+    """Return ``x`` as an array of ``xp`` with a real (integer or floating) dtype.
+
+    Raises
+    ------
+    TypeError
+        None, strings, sparse matrices, booleans, non-numeric objects.
+    ValueError
+        Complex values.
+    """
+    if not _is_array(x):
+        x = xp.asarray(_to_host_numeric(x, name))
+    dtype = x.dtype
+    if xp.isdtype(dtype, "bool"):
+        raise TypeError(f"{name} has boolean dtype; pass numbers (e.g. {name}.astype(float))")
+    if xp.isdtype(dtype, "complex floating"):
+        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}")
+    if not xp.isdtype(dtype, ("real floating", "integral")):
+        raise TypeError(f"{name} must have a numeric dtype, got {dtype}")
+    return x
+
+
+def as_floating(x: Any, *, xp: ModuleType) -> Any:
+    """Return a real array unchanged if floating, else converted to float64."""
+    return x if xp.isdtype(x.dtype, "real floating") else xp.astype(x, xp.float64)
 
 
 def check_array(x: Any, name: str = "X", *, ndim: int = 2, xp: ModuleType | None = None) -> Any:
@@ -217,18 +257,7 @@ def check_array(x: Any, name: str = "X", *, ndim: int = 2, xp: ModuleType | None
     """
     if xp is None:
         xp = get_namespace(x)
-    if not _is_array(x):
-        x = xp.asarray(_to_host_numeric(x, name))
-    dtype = x.dtype
-    if xp.isdtype(dtype, "bool"):
-        raise TypeError(f"{name} has boolean dtype; pass numbers (e.g. {name}.astype(float))")
-    if xp.isdtype(dtype, "complex floating"):
-        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}")
-    if not xp.isdtype(dtype, ("real floating", "integral")):
-        raise TypeError(f"{name} must have a numeric dtype, got {dtype}")
-    if not xp.isdtype(dtype, "real floating"):
-        x = xp.astype(x, xp.float64)
-
+    x = as_floating(as_numeric(x, name, xp=xp), xp=xp)
     if ndim == 2:
         if x.ndim == 0:
             raise ValueError(f"{name} must be 1-D or 2-D, got a scalar")
@@ -302,3 +331,168 @@ def check_features(owner: Any, X: Any, raw: Any, *, reset: bool) -> None:
             f"X has {n_features} features, but {type(owner).__name__} is expecting "
             f"{owner.n_features_in_} features as input"
         )
+
+
+# -- arrays of any rank: losses, probabilities, class labels -------------------------------------
+
+
+def _first_position(bad: Any) -> str:
+    """Describe where the first True entry of the host boolean array ``bad`` is."""
+    return _describe_position(tuple(int(i) for i in np.argwhere(bad)[0]), bad.ndim)
+
+
+def check_tensor(x: Any, name: str, *, xp: ModuleType) -> Any:
+    """Validate a non-empty, finite, real array of any rank and return it floating.
+
+    Parameters
+    ----------
+    x : array_like
+        The input; lists go to ``xp``.
+    name : str
+        The argument's name, used in error messages.
+    xp : module
+        The namespace.
+
+    Returns
+    -------
+    array
+        float32/float64 kept, integers converted to float64.
+
+    Raises
+    ------
+    TypeError
+        What :func:`as_numeric` rejects.
+    ValueError
+        Complex, empty, NaN or inf.
+    """
+    x = as_floating(as_numeric(x, name, xp=xp), xp=xp)
+    if math.prod(x.shape) == 0:
+        raise ValueError(f"{name} is empty (shape={x.shape}); at least one value is required")
+    _check_finite(x, name, xp)
+    return x
+
+
+def check_probabilities(p: Any, name: str, *, xp: ModuleType) -> Any:
+    """Validate an array of probabilities: finite and in [0, 1], any rank, not empty.
+
+    Two reductions (min, max) decide; no temporary of the size of ``p`` is made unless the
+    check fails and the first bad entry is located on the host.
+
+    Returns
+    -------
+    array
+        ``p``, floating.
+    """
+    p = as_floating(as_numeric(p, name, xp=xp), xp=xp)
+    if math.prod(p.shape) == 0:
+        raise ValueError(f"{name} is empty (shape={p.shape}); at least one value is required")
+    # NaN propagates through min/max, so it fails the comparison too.
+    if bool(xp.min(p) >= 0) and bool(xp.max(p) <= 1):
+        return p
+    host = to_numpy(p)
+    bad = ~((host >= 0) & (host <= 1))
+    raise ValueError(
+        f"{name} must be probabilities in [0, 1]; got {float(host[bad].flat[0])!r} "
+        f"at {_first_position(bad)}"
+    )
+
+
+def check_labels(labels: Any, n_classes: int, name: str, *, xp: ModuleType) -> Any:
+    """Validate integer class labels in ``[0, n_classes)``.
+
+    Raises
+    ------
+    ValueError
+        A non-integer dtype (float labels are ambiguous with soft targets), or a label out of
+        range (naming the first one and where it is), or no labels at all.
+    """
+    labels = as_numeric(labels, name, xp=xp)
+    if not xp.isdtype(labels.dtype, "integral"):
+        raise ValueError(
+            f"{name} must be integer class labels (an integer dtype), got dtype {labels.dtype}; "
+            f"convert with astype(int), or pass one-hot/soft targets with the class axis last"
+        )
+    if math.prod(labels.shape) == 0:
+        raise ValueError(f"{name} is empty (shape={labels.shape}); at least one label is required")
+    if bool(xp.min(labels) >= 0) and bool(xp.max(labels) < n_classes):
+        return labels
+    host = to_numpy(labels)
+    bad = (host < 0) | (host >= n_classes)
+    raise ValueError(
+        f"{name} must be in [0, {n_classes}) for {n_classes} classes; got {int(host[bad].flat[0])} "
+        f"at {_first_position(bad)}"
+    )
+
+
+def distribution_tolerance(dtype: Any, *, xp: ModuleType) -> float:
+    """Return the tolerance on ``|sum(p) - 1|``: the square root of the dtype's epsilon.
+
+    About 1.5e-8 for float64 and 3.5e-4 for float32: loose enough for a softmax or a
+    normalisation computed in that precision, tight enough to catch unnormalised counts.
+    """
+    return math.sqrt(float(xp.finfo(dtype).eps))
+
+
+def check_distribution(
+    p: Any, name: str, *, axis: int, normalize: bool, xp: ModuleType
+) -> Any:
+    """Validate probability vectors along ``axis`` (or rescale them with ``normalize=True``).
+
+    Parameters
+    ----------
+    p : array_like
+        Non-negative, finite, not empty.
+    name : str
+        The argument's name, used in error messages.
+    axis : int
+        The axis each distribution lies along.
+    normalize : bool
+        False: each slice must sum to one within :func:`distribution_tolerance`.
+        True: each slice is divided by its sum, which must be positive.
+    xp : module
+        The namespace.
+
+    Returns
+    -------
+    array
+        ``p`` (floating), divided by its sums if ``normalize``.
+
+    Raises
+    ------
+    ValueError
+        Negative, NaN or inf entries, a bad axis, or sums that are not one (not positive when
+        normalising); the message names the first offending place.
+    """
+    p = as_floating(as_numeric(p, name, xp=xp), xp=xp)
+    if p.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension, got a scalar")
+    if not -p.ndim <= axis < p.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for {name} with {p.ndim} dimension(s)")
+    if math.prod(p.shape) == 0:
+        raise ValueError(f"{name} is empty (shape={p.shape}); at least one value is required")
+    if not bool(xp.min(p) >= 0):  # NaN fails this comparison as well
+        host = to_numpy(p)
+        bad = ~(host >= 0)
+        raise ValueError(
+            f"{name} must be non-negative and not NaN; got {float(host[bad].flat[0])!r} "
+            f"at {_first_position(bad)}"
+        )
+    sums = xp.sum(p, axis=axis, keepdims=True)
+    tol = distribution_tolerance(p.dtype, xp=xp)
+
+    def ok(s: Any, lib: Any) -> Any:  # evaluated on xp, and on the host to locate a failure
+        return (s > 0) & lib.isfinite(s) if normalize else lib.abs(s - 1) <= tol
+
+    if not bool(xp.all(ok(sums, xp))):
+        host = np.squeeze(to_numpy(sums), axis=axis)
+        bad = np.atleast_1d(~ok(host, np))
+        problem = (
+            "a sum that is zero or inf and cannot be normalised"
+            if normalize
+            else "a sum that differs from 1 (pass normalize=True to rescale)"
+        )
+        where = f" at {_first_position(bad)}" if host.ndim else ""
+        raise ValueError(
+            f"{name} along axis {axis} has {problem}: {float(np.atleast_1d(host)[bad][0])!r}{where}"
+        )
+    return p / sums if normalize else p

@@ -46,3 +46,23 @@ def rtol_for(dtype_name: str) -> float:
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261123)
+
+
+def _central_difference(f, x, h=1e-6):
+    """Gradient of the scalar function ``f`` at the float64 NumPy array ``x``, by central
+    differences with a step relative to each entry's size (error O(h^2))."""
+    x = np.asarray(x, dtype=np.float64)
+    grad = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        step = h * max(1.0, abs(x[i]))
+        up, down = x.copy(), x.copy()
+        up[i] += step
+        down[i] -= step
+        grad[i] = (float(f(up)) - float(f(down))) / (2 * step)
+    return grad
+
+
+@pytest.fixture
+def numgrad():
+    """``numgrad(f, x)``: the central-difference gradient of a scalar function of an array."""
+    return _central_difference
