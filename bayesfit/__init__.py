@@ -28,6 +28,7 @@ _LAZY = {
     "GaussianPosterior": "bayesfit.posterior",
     "basis": "bayesfit.basis",
     "datasets": "bayesfit.datasets",
+    "info": "bayesfit.info",
     "linear": "bayesfit.linear",
     "losses": "bayesfit.losses",
     "nn": "bayesfit.nn",

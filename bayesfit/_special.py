@@ -1,5 +1,8 @@
 r"""Numerically stable array kernels shared by the activations, the losses and bf.info.
 
+Scalars, not ``ones_like``/``full_like`` arrays, fill the other branch of ``xp.where``
+(array API 2024.12): a fresh array per call costs more than the arithmetic it serves.
+
 Every function here is a pure array kernel: it takes arrays already in namespace ``xp`` (and
 already floating), does no validation and is called by the public functions after they have
 checked their inputs. Each is written so that no intermediate overflows: the exponentials
@@ -13,8 +16,11 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
+import array_api_compat
+
 __all__ = [
     "CHUNK_ELEMENTS",
+    "DEVICE_CHUNK_ELEMENTS",
     "log_softmax",
     "log_where_positive",
     "logsumexp_parts",
@@ -50,7 +56,7 @@ def sigmoid_derivative(z: Any, *, xp: ModuleType) -> Any:
 
 def softplus(z: Any, *, xp: ModuleType) -> Any:
     r"""Return :math:`\ln(1 + e^z) = \max(z, 0) + \ln(1 + e^{-|z|})`, finite for any finite z."""
-    return xp.where(z > 0, z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))
+    return xp.where(z > 0, z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 def logsumexp_parts(z: Any, *, axis: int, xp: ModuleType) -> tuple[Any, Any]:
@@ -88,12 +94,16 @@ def log_where_positive(p: Any, *, xp: ModuleType) -> Any:
     Multiplied by ``p`` this is the convention :math:`0 \ln 0 = 0` (``scipy.special.xlogy``);
     taking the log of 1 in place of 0 keeps NumPy from warning about a division by zero.
     """
-    return xp.log(xp.where(p > 0, p, xp.ones_like(p)))
+    return xp.log(xp.where(p > 0, p, 1.0))
 
 
-#: Elements per block in :func:`reduce_in_chunks`: 2 MiB of float64, small enough that the
-#: kernel's temporaries stay in cache, large enough that the per-block overhead is negligible.
-CHUNK_ELEMENTS = 1 << 18
+#: Elements per block in :func:`reduce_in_chunks` on the CPU: 256 KiB of float64. Measured
+#: (benchmarks/bench_info.py): below the allocator's mmap threshold (glibc: 128 KiB at first,
+#: raised dynamically) the temporaries are recycled from the heap, where blocks of a few MiB
+#: are mapped and page-faulted afresh on every call, which made the kernels 2-3x slower.
+CHUNK_ELEMENTS = 1 << 15
+#: On an accelerator the block is large: each block costs kernel launches, not page faults.
+DEVICE_CHUNK_ELEMENTS = 1 << 24
 
 
 def reduce_in_chunks(
@@ -102,7 +112,7 @@ def reduce_in_chunks(
     *,
     axis: int,
     xp: ModuleType,
-    chunk_elements: int = CHUNK_ELEMENTS,
+    chunk_elements: int | None = None,
 ) -> Any:
     """Apply a kernel that reduces ``axis`` to blocks of ``arrays`` and concatenate the results.
 
@@ -110,7 +120,12 @@ def reduce_in_chunks(
     their leading dimensions up to it; the first array fixes the shape. Temporaries inside
     ``kernel`` are then the size of a block instead of the size of the input, which is what
     keeps the peak memory of a reduction over a large batch at the size of its output.
+    ``chunk_elements`` defaults to :data:`CHUNK_ELEMENTS` for NumPy and
+    :data:`DEVICE_CHUNK_ELEMENTS` for CuPy.
     """
+    if chunk_elements is None:
+        on_gpu = array_api_compat.is_cupy_namespace(xp)
+        chunk_elements = DEVICE_CHUNK_ELEMENTS if on_gpu else CHUNK_ELEMENTS
     x = arrays[0]
     axis = axis % x.ndim
     size = math.prod(x.shape)
@@ -137,7 +152,7 @@ def xlogy(x: Any, y: Any, *, xp: ModuleType) -> Any:
     The convention of ``scipy.special.xlogy`` for non-negative arguments.
     """
     out = x * log_where_positive(y, xp=xp)
-    return xp.where((x > 0) & (y == 0), xp.full_like(out, -math.inf), out)
+    return xp.where((x > 0) & (y == 0), -math.inf, out)
 
 
 def x_over_y(x: Any, y: Any, *, xp: ModuleType) -> Any:
@@ -146,5 +161,5 @@ def x_over_y(x: Any, y: Any, *, xp: ModuleType) -> Any:
     The limit a gradient takes where a probability is exactly 0: a term whose weight is 0
     contributes nothing, a term that asks for a value of probability 0 is infinitely steep.
     """
-    out = x / xp.where(y > 0, y, xp.ones_like(y))
-    return xp.where((x > 0) & (y == 0), xp.full_like(out, math.inf), out)
+    out = x / xp.where(y > 0, y, 1.0)
+    return xp.where((x > 0) & (y == 0), math.inf, out)

@@ -190,7 +190,7 @@ def relu(z: Any) -> Any:
     array([0., 3.])
     """
     z, _, xp = _inputs(z)
-    return xp.where(z > 0, z, xp.zeros_like(z))  # not 0 * z, which is -0.0 for z < 0
+    return xp.where(z > 0, z, 0.0)  # not 0 * z, which is -0.0 for z < 0
 
 
 def relu_grad(z: Any, grad_output: Any = None) -> Any:
@@ -268,7 +268,7 @@ def leaky_relu_grad(z: Any, grad_output: Any = None, negative_slope: float = 0.0
     """
     _check_slope(negative_slope)
     z, grad_output, xp = _inputs(z, grad_output)
-    slope = xp.where(z > 0, xp.ones_like(z), xp.full_like(z, negative_slope))
+    slope = xp.where(z > 0, xp.ones_like(z), negative_slope)
     return _chain(slope, grad_output)
 
 
