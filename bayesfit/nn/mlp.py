@@ -139,14 +139,20 @@ def prior_weight_decay(alpha: float, n_samples: int, beta: float | None = None) 
     >>> prior_weight_decay(alpha=2.0, n_samples=100)
     0.02
     """
-    for name, value, rule in (("alpha", alpha, POSITIVE), ("n_samples", n_samples, POSITIVE_INT)):
-        if not rule.accepts(value):
-            raise ValueError(f"{name} must be {rule.describe()}; got {value!r}")
-    if beta is None:
-        return alpha / n_samples
-    if not POSITIVE.accepts(beta):
-        raise ValueError(f"beta must be {POSITIVE.describe()}; got {beta!r}")
-    return 2.0 * alpha / (n_samples * beta)
+    _check_arguments(
+        "prior_weight_decay",
+        {"alpha": (alpha, [POSITIVE]), "n_samples": (n_samples, [POSITIVE_INT]),
+         "beta": (beta, [NONE, POSITIVE])},
+    )
+    return alpha / n_samples if beta is None else 2.0 * alpha / (n_samples * beta)
+
+
+def _check_arguments(where: str, arguments: dict[str, tuple[Any, list[Constraint]]]) -> None:
+    """Check function arguments against constraints, as validate_params does for settings."""
+    for name, (value, rules) in arguments.items():
+        if not any(r.accepts(value) for r in rules):
+            must = " or ".join(r.describe() for r in rules)
+            raise ValueError(f"{where}: {name} must be {must}; got {value!r}")
 
 
 @dataclass
@@ -305,6 +311,10 @@ class MLP:
     a saturated sigmoid + MSE unit loses its gradient. Initial weights: He,
     :math:`\mathcal N(0, 2/n_{l-1})`, into ReLU-type units; Glorot,
     :math:`\mathcal U(\pm\sqrt{6/(n_{l-1} + n_l)})`, elsewhere; biases zero.
+
+    Unlike the regression estimators, the MLP draws its parameters when it is constructed, so
+    that they can be inspected, set or gradient-checked before any training, and ``fit``
+    continues from the current parameters (as in Keras or PyTorch) instead of starting over.
 
     Examples
     --------
@@ -766,16 +776,15 @@ class MLP:
             raise TypeError(
                 f"optimizer must be an Optimizer or a name, got {type(optimizer).__name__}"
             )
-        checks = [
-            ("batch_size", batch_size, [NONE, POSITIVE_INT]),
-            ("epochs", epochs, [POSITIVE_INT]),
-            ("shuffle", shuffle, [_BOOL]),
-            ("progress", progress, [NONE, _BOOL]),
-        ]
-        for name, value, rules in checks:
-            if not any(r.accepts(value) for r in rules):
-                must = " or ".join(r.describe() for r in rules)
-                raise ValueError(f"MLP.fit: {name} must be {must}; got {value!r}")
+        _check_arguments(
+            "MLP.fit",
+            {
+                "batch_size": (batch_size, [NONE, POSITIVE_INT]),
+                "epochs": (epochs, [POSITIVE_INT]),
+                "shuffle": (shuffle, [_BOOL]),
+                "progress": (progress, [NONE, _BOOL]),
+            },
+        )
         if validation_data is not None and not (
             isinstance(validation_data, tuple | list) and len(validation_data) == 2
         ):
