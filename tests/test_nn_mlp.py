@@ -397,3 +397,11 @@ def test_bad_data_and_fit_arguments():
         binary.fit(X, np.full(10, 2.0))
     with pytest.raises(ValueError, match="parameter 'patience' must be"):
         EarlyStopping(patience=0)
+
+
+def test_bad_targets_leave_the_parameters_untouched():
+    model = MLP([2, 3, 1], random_state=0)
+    before = dict(model.params)
+    with pytest.raises(ValueError, match="y contains NaN"):
+        model.fit(np.zeros((4, 2), dtype=np.float32), np.array([0.0, np.nan, 0.0, 0.0]))
+    assert all(model.params[k] is before[k] for k in before)  # not even converted to float32

@@ -421,6 +421,7 @@ class MLP:
 
     # -- input checks ----------------------------------------------------------------------------
     def _check_X(self, X: Any, xp: ModuleType | None = None) -> tuple[Any, ModuleType]:
+        """Validate inputs; the caller moves the parameters to them (``_follow``) when done."""
         xp = get_namespace(X) if xp is None else xp
         X = check_array(X, "X", xp=xp)
         if X.shape[1] != self.layer_sizes[0]:
@@ -428,7 +429,6 @@ class MLP:
                 f"X has {X.shape[1]} features but the first layer of this MLP takes "
                 f"{self.layer_sizes[0]}"
             )
-        self._follow(X, xp=xp)
         return X, xp
 
     def _check_Xy(self, X: Any, y: Any, name: str = "y") -> tuple[Any, Any, ModuleType]:
@@ -464,6 +464,7 @@ class MLP:
             )
         if xp.isdtype(t.dtype, "real floating"):
             t = xp.astype(t, X.dtype, copy=False)
+        self._follow(X, xp=xp)  # only once everything is known to be valid
         return X, t, xp
 
     # -- forward and backward ------------------------------------------------------------------
@@ -588,6 +589,7 @@ class MLP:
             Values, probabilities (sigmoid, softmax) or, for ``gaussian_nll``, the means.
         """
         X, xp = self._check_X(X)
+        self._follow(X, xp=xp)
         z, _ = self._forward(X, xp=xp)
         if self.loss == "gaussian_nll":
             return z[:, : self.n_outputs]
@@ -613,6 +615,7 @@ class MLP:
         if return_std and self.loss != "gaussian_nll":
             raise ValueError("return_std needs loss='gaussian_nll' (a predicted variance)")
         X, xp = self._check_X(X)
+        self._follow(X, xp=xp)
         z, _ = self._forward(X, xp=xp)
         k = self.n_outputs
         if self.loss == "cross_entropy":
