@@ -87,17 +87,21 @@ def main(argv=None):
     )
     header = (
         f"{'operation':<22}{'bayesfit s':>11}{'peer':>28}{'peer s':>9}{'ratio':>8}"
-        f"{'peak bf':>9}{'peak peer':>11}"
+        f"{'peak bayesfit':>22}{'peak peer':>22}"
     )
     print(header)
     print("-" * len(header))
+
+    def peak(nbytes):
+        return f"{nbytes / 2**20:.1f} MiB ({nbytes / input_bytes:.3f}x)"
+
     for name, ours, peer_name, peer in cases:
         np.testing.assert_allclose(ours(), peer(), rtol=1e-9)  # same answer before timing
         t_ours, m_ours = measure(ours, args.repeat)
         t_peer, m_peer = measure(peer, args.repeat)
         print(
             f"{name:<22}{t_ours:>11.3f}{peer_name:>28}{t_peer:>9.3f}{t_ours / t_peer:>8.2f}"
-            f"{m_ours / input_bytes:>8.2f}x{m_peer / input_bytes:>10.2f}x"
+            f"{peak(m_ours):>22}{peak(m_peer):>22}"
         )
 
 

@@ -299,3 +299,19 @@ def test_dtype_scaled_tolerance_accepts_float32_softmax_rows():
 def test_kl_monte_carlo_needs_callables():
     with pytest.raises(TypeError, match="callables"):
         info.kl_monte_carlo(np.zeros(3), np.log, np.ones(3))
+
+
+def test_kl_monte_carlo_on_array_api_strict(rng):
+    import array_api_strict as xps
+
+    x = xps.asarray(rng.normal(size=5000))
+
+    def logp(s):
+        return -0.5 * s**2 - 0.5 * math.log(2 * math.pi)
+
+    def logq(s):
+        return -0.5 * (s - 1.0) ** 2 - 0.5 * math.log(2 * math.pi)
+
+    est = info.kl_monte_carlo(logp, logq, x, base=2)
+    assert type(est.estimate) is type(x)
+    assert abs(float(est.estimate) - 0.5 / math.log(2)) < 4 * float(est.stderr)

@@ -365,3 +365,34 @@ def test_non_numbers_are_a_type_error():
         L.mse("ab", [1.0, 2.0])
     with pytest.raises(TypeError, match="boolean"):
         L.cross_entropy(np.array([True]), np.zeros((1, 2)))
+
+
+def test_gradients_keep_namespace_and_dtype_and_match_closed_forms(xp, dtype_name, rng):
+    dtype = getattr(xp, dtype_name)
+    y = rng.uniform(size=(3, 4))
+    yb = rng.integers(0, 2, size=(3, 4)).astype(float)
+    v = rng.uniform(0.1, 0.9, size=(3, 4))
+    labels = rng.integers(0, 4, size=3)
+    probs = rng.dirichlet(np.ones(4), size=3)
+    onehot = np.eye(4)[labels]
+    c = {name: xp.asarray(a, dtype=dtype) for name, a in dict(y=y, yb=yb, v=v, probs=probs).items()}
+    lab = xp.asarray(labels)
+    cases = [
+        (L.mse_grad(c["y"], c["v"]), 2 * (v - y) / 12),
+        (L.gaussian_nll_grad(c["y"], c["v"], beta=3.0, reduction="sum"), 3.0 * (v - y)),
+        (L.binary_cross_entropy_grad(c["y"], logits=c["v"], reduction="sum"), sps.expit(v) - y),
+        (
+            L.binary_cross_entropy_grad(c["y"], probs=c["v"], reduction="sum"),
+            (v - y) / (v * (1 - v)),
+        ),
+        (L.bernoulli_nll_grad(c["yb"], c["v"], "sum"), np.where(yb == 1, -1 / v, 1 / (1 - v))),
+        (L.cross_entropy_grad(lab, c["v"]), (sps.softmax(v, axis=-1) - onehot) / 3),
+        (
+            L.cross_entropy_grad(c["probs"], c["v"], reduction="sum"),
+            sps.softmax(v, axis=-1) - probs,
+        ),
+        (L.categorical_nll_grad(lab, c["probs"], "sum"), -onehot / probs),
+    ]
+    for got, expected in cases:
+        assert got.dtype == dtype and type(got) is type(c["v"])
+        np.testing.assert_allclose(to_numpy(got), expected, rtol=1e3 * _tol(dtype_name), atol=1e-6)
