@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: test test-fast demo lint bench clean docs docs-figures
+.PHONY: test test-gpu demo lint bench bench-quick clean docs docs-figures
 
 $(STAMP): pyproject.toml
 	@py=$$(tools/find-python) || exit 1; \
@@ -21,6 +21,12 @@ lint: $(STAMP)
 test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+# The backend-parametrized suite on CuPy (needs a GPU and `pip install -e '.[gpu]'`): the same
+# tests that run on NumPy and array-api-strict in `make test`.
+test-gpu: $(STAMP)
+	$(BIN)/python -c 'import cupy' || { echo "test-gpu needs CuPy: $(BIN)/pip install -e '.[gpu]'"; exit 1; }
+	MPLBACKEND=Agg BAYESFIT_TEST_BACKENDS=cupy $(BIN)/python -m pytest $(PYTEST_ARGS) -k cupy tests
+
 demo: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/bayesfit compare --out demo-output
 
@@ -35,6 +41,9 @@ docs-figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info site

@@ -12,6 +12,7 @@ them (and ``xp``, keyword-only) and know nothing of estimators, bases or labels.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -22,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import array_api_compat
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
 from bayesfit.posterior import cholesky
@@ -43,6 +44,17 @@ _LOG_2PI = math.log(2.0 * math.pi)
 _PARALLEL_ROWS = 100_000  # below this, thread start-up costs more than it saves
 
 
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    # Scanning the loaded BLAS libraries costs ~5 ms: once per process, not once per chunk.
+    return ThreadpoolController()
+
+
+@functools.cache
+def _thread_pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(workers, thread_name_prefix="bayesfit-gram")
+
+
 def _gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
     r"""Return :math:`F^T F` and :math:`F^T t`.
 
@@ -57,8 +69,8 @@ def _gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
         return xp.matrix_transpose(F) @ F, t @ F
     bounds = [n * i // (4 * workers) for i in range(4 * workers + 1)]
     blocks = [(F[a:b], t[a:b]) for a, b in itertools.pairwise(bounds)]
-    with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda ft: (ft[0].T @ ft[0], ft[1] @ ft[0]), blocks))
+    with _blas_controller().limit(limits=1):
+        parts = list(_thread_pool(workers).map(lambda ft: (ft[0].T @ ft[0], ft[1] @ ft[0]), blocks))
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
@@ -396,9 +408,7 @@ def evidence_fit(
         log_ev = xp.where(xp.isnan(log_ev), -xp.inf, log_ev)
         keep = xp.argsort(-log_ev)[:_POLISHED]
         alpha, beta = xp.take(alpha, keep, axis=0), xp.take(beta, keep, axis=0)
-        alpha, beta, more, converged = _iterate(
-            eig, alpha, beta, n, max_iter - n_iter, tol, xp=xp
-        )
+        alpha, beta, more, converged = _iterate(eig, alpha, beta, n, max_iter - n_iter, tol, xp=xp)
         n_iter += more
     gamma, _, _, log_ev = _evidence_terms(eig, alpha, beta, n, xp=xp)
     log_ev = xp.where(xp.isnan(log_ev), -xp.inf, log_ev)

@@ -110,9 +110,16 @@ def bench_sklearn(X, y):
     from sklearn.neural_network import MLPClassifier
 
     def epoch():
-        clf = MLPClassifier(hidden_layer_sizes=(SIZES[1],), solver="sgd", momentum=0.0,
-                            learning_rate_init=LR, batch_size=BATCH, max_iter=1, alpha=0.0,
-                            random_state=0)
+        clf = MLPClassifier(
+            hidden_layer_sizes=(SIZES[1],),
+            solver="sgd",
+            momentum=0.0,
+            learning_rate_init=LR,
+            batch_size=BATCH,
+            max_iter=1,
+            alpha=0.0,
+            random_state=0,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X, y)
@@ -127,8 +134,11 @@ def bench_torch(X, y):
 
     def epoch():
         torch.manual_seed(0)
-        net = torch.nn.Sequential(torch.nn.Linear(SIZES[0], SIZES[1]), torch.nn.ReLU(),
-                                  torch.nn.Linear(SIZES[1], SIZES[2]))
+        net = torch.nn.Sequential(
+            torch.nn.Linear(SIZES[0], SIZES[1]),
+            torch.nn.ReLU(),
+            torch.nn.Linear(SIZES[1], SIZES[2]),
+        )
         opt = torch.optim.SGD(net.parameters(), lr=LR)
         order = torch.randperm(len(Xt))
         for lo in range(0, len(Xt), BATCH):
@@ -148,8 +158,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     n = 10_000 if args.quick else 60_000
     X, y = data(n)
-    print(f"one epoch, {'-'.join(map(str, SIZES))} MLP, {n} samples, batch {BATCH}, float32, "
-          f"best of {args.repeats}; {os.cpu_count()} CPU(s), {args.threads} BLAS thread(s)")
+    print(
+        f"one epoch, {'-'.join(map(str, SIZES))} MLP, {n} samples, batch {BATCH}, float32, "
+        f"best of {args.repeats}; {os.cpu_count()} CPU(s), {args.threads} BLAS thread(s)"
+    )
     epochs = {
         "bayesfit.nn.MLP": bench_bayesfit(X, y),
         "numpy baseline": bench_numpy(X, y),
