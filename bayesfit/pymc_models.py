@@ -605,7 +605,7 @@ def convergence_warnings(idata: Any) -> list[str]:
     ----------
     idata : xarray.DataTree
         With a ``posterior`` group (dims ``chain, draw, ...``) and, optionally,
-        ``sample_stats`` with ``divergences`` (PyMC) or ``diverging`` (nutpie, Stan).
+        ``sample_stats`` with the per-draw flag ``diverging``.
 
     Returns
     -------
@@ -629,8 +629,8 @@ def convergence_warnings(idata: Any) -> list[str]:
         )
     if "sample_stats" in idata.children:
         stats = idata["sample_stats"]
-        key = next((k for k in ("divergences", "diverging") if k in stats.data_vars), None)
-        n_div = int(stats[key].values.astype(bool).sum()) if key else 0
+        # a per-draw flag; PyMC's "divergences" is a running count, not a flag
+        n_div = int(stats["diverging"].values.sum()) if "diverging" in stats.data_vars else 0
         if n_div:
             messages.append(
                 f"{n_div} divergent transitions after tuning: the posterior has regions NUTS "

@@ -323,3 +323,95 @@ def test_import_bayesfit_does_not_import_pymc():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- slow: calibration, agreement with the explicit model, robustness ---------------------------
+SBC_PRIORS = {"alpha": Gamma(3.0, 3.0), "beta": Gamma(3.0, 0.3)}
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::bayesfit.ConvergenceWarning")  # short chains, thinned
+def test_simulation_based_calibration_of_the_collapsed_model():
+    """Talts et al. (2018): ranks of the true parameters among posterior draws are uniform.
+
+    80 replications: alpha, beta ~ the priors, w ~ N(0, alpha^-1 I), t ~ N(Phi w, beta^-1)
+    on a fixed design (N = 20, straight line); 400 draws per fit thinned to 100, so each rank
+    is in 0..100. Each of alpha, beta, w_0, w_1 must pass a chi-square test of uniformity over
+    10 rank bins at level 0.01 / 4 (Bonferroni), and so must the pooled ranks.
+    """
+    rng = np.random.default_rng(2018)
+    n_rep, n_thin = 80, 4
+    x = rng.uniform(-1.0, 1.0, 20)
+    Phi = np.column_stack([np.ones_like(x), x])
+    model = bf.PyMCRegression(priors=SBC_PRIORS, draws=200, tune=200, chains=2, progressbar=False)
+    ranks = {k: [] for k in ("alpha", "beta", "w0", "w1")}
+    for _ in range(n_rep):
+        alpha = SBC_PRIORS["alpha"].sample(1, rng)[0]
+        beta = SBC_PRIORS["beta"].sample(1, rng)[0]
+        w = rng.normal(0.0, alpha**-0.5, 2)
+        t = Phi @ w + rng.normal(0.0, beta**-0.5, x.shape[0])
+        model.set_params(random_seed=int(rng.integers(2**31))).fit(x, t)
+        post = model.idata_["posterior"]
+        draws = {
+            "alpha": post["alpha"].values.reshape(-1)[::n_thin],
+            "beta": post["beta"].values.reshape(-1)[::n_thin],
+            "w0": post["w"].values[..., 0].reshape(-1)[::n_thin],
+            "w1": post["w"].values[..., 1].reshape(-1)[::n_thin],
+        }
+        truth = {"alpha": alpha, "beta": beta, "w0": w[0], "w1": w[1]}
+        for k in ranks:
+            ranks[k].append(int(np.sum(draws[k] < truth[k])))
+    n_draws = 400 // n_thin
+
+    def p_uniform(r):
+        counts = np.bincount(np.asarray(r) * 10 // (n_draws + 1), minlength=10)
+        return scipy.stats.chisquare(counts).pvalue
+
+    pvalues = {k: p_uniform(r) for k, r in ranks.items()}
+    assert min(pvalues.values()) > 0.01 / 4, pvalues
+    assert p_uniform(np.concatenate(list(ranks.values()))) > 0.01, pvalues
+
+
+@pytest.mark.slow
+def test_collapsed_and_nuts_agree():
+    """Same data and priors: posterior means of log alpha, beta and w agree within 4 Monte
+    Carlo standard errors (both chains' MCSE combined), sds within 15%."""
+    import arviz as az
+
+    x, t = bf.datasets.linear(50, seed=11)
+    common = {"priors": SBC_PRIORS, "draws": 2000, "random_seed": 5, **FAST}
+    fits = {m: bf.PyMCRegression(method=m, **common).fit(x, t) for m in ("collapsed", "nuts")}
+    assert fits["nuts"].method_ == "nuts"
+    summaries = {}
+    for method, model in fits.items():
+        post = model.idata_["posterior"].to_dataset()
+        post["log_alpha"] = np.log(post["alpha"])
+        summaries[method] = az.summary(
+            post, var_names=["log_alpha", "beta", "w"], kind="all", round_to="none"
+        )
+    c, n = summaries["collapsed"], summaries["nuts"]
+    se = np.sqrt(c["mcse_mean"] ** 2 + n["mcse_mean"] ** 2)
+    assert np.all(np.abs(c["mean"] - n["mean"]) < 4 * se), (c, n)
+    assert np.all(np.abs(c["sd"] / n["sd"] - 1) < 0.15), (c, n)
+
+
+@pytest.mark.slow
+def test_student_t_recovers_the_line_through_gross_outliers():
+    """y = -0.3 + 0.5 x + N(0, 0.1^2) on 60 points, the 6 with the largest x moved down by 3.
+
+    Measured (seeds fixed): the Student-t posterior mean is within 0.05 of both true
+    coefficients; the normal likelihood's slope is off by more than 0.5.
+    """
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1.0, 1.0, 60)
+    y = -0.3 + 0.5 * x + rng.normal(0.0, 0.1, 60)
+    y[np.argsort(x)[-6:]] -= 3.0
+    truth = np.array([-0.3, 0.5])
+    robust = bf.PyMCRegression(
+        likelihood="student_t", target_accept=0.95, random_seed=1, **FAST
+    ).fit(x, y)
+    normal = bf.PyMCRegression(random_seed=1, **FAST).fit(x, y)
+    assert robust.method_ == "nuts"
+    assert np.all(np.abs(robust.coef_ - truth) < 0.05), robust.coef_
+    assert abs(normal.coef_[1] - truth[1]) > 0.5, normal.coef_
+    assert float(robust.idata_["posterior"]["nu"].median()) < 5  # heavy tails were needed
