@@ -238,10 +238,14 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         if reduction not in _REDUCTIONS:
             raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
         _, ya, xp = check_X_y(X, y)
-        lpd = self.predictive(X).log_density(ya)
+        lpd = self._log_density(X, ya)
         if reduction == "none":
             return lpd
         return float(xp.sum(lpd)) if reduction == "sum" else float(xp.mean(lpd))
+
+    def _log_density(self, X: Any, y: Any) -> Any:
+        """Per-point log predictive density of validated targets (a hook for subclasses)."""
+        return self.predictive(X).log_density(y)
 
     # -- persistence ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

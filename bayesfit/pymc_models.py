@@ -49,7 +49,7 @@ from bayesfit._validation import (
     validate_params,
 )
 from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning
-from bayesfit.linear import _REDUCTIONS, Predictive, _LinearModel
+from bayesfit.linear import Predictive, _LinearModel
 from bayesfit.priors import resolve_priors
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "PyMCRegression", "convergence_warnings"]
@@ -148,6 +148,8 @@ class PyMCRegression(_LinearModel):
     :math:`z \sim \mathcal N(0, I)`, is an exact draw from :math:`\mathcal N(m_N, S_N)`
     (PRML eqs. 3.53-3.54). A non-zero prior mean is handled by fitting :math:`t - \Phi m_0`.
     Chains start at the evidence optimum (:class:`~bayesfit.EvidenceRegression`), jittered.
+    ``log_predictive_density`` is the exact
+    :math:`\ln \frac1S \sum_s p(y \mid x, w_s, \sigma_s[, \nu_s])` over the posterior draws.
     Convergence is checked after sampling: a :class:`~bayesfit.ConvergenceWarning` is issued
     for R-hat above :data:`RHAT_MAX`, bulk ESS below :data:`ESS_MIN`, or any divergence.
 
@@ -347,41 +349,23 @@ class PyMCRegression(_LinearModel):
         """
         return super().predictive(X)
 
-    def log_predictive_density(self, X: Any, y: Any, reduction: str = "sum") -> Any:
-        r"""Return :math:`\sum_i \ln \frac1S \sum_s p(y_i \mid x_i, w_s, \sigma_s[, \nu_s])`.
-
-        The exact posterior predictive density, averaged over the posterior draws (not the
-        moment-matched normal of :meth:`predictive`).
-
-        Parameters
-        ----------
-        X, y : array_like
-            Held-out data.
-        reduction : {"sum", "mean", "none"}
-            Sum (a float), mean per point (a float), or the per-point array.
-        """
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    def _log_density(self, X: Any, y: Any) -> np.ndarray:
+        # The exact predictive density, a mixture over the posterior draws (not the
+        # moment-matched normal of `predictive`): ln (1/S) sum_s p(y | x, w_s, sigma_s[, nu_s]).
         Phi = self._design(X)
-        ya = to_numpy(check_array(y, "y", ndim=1)).astype(np.float64)
-        if ya.shape[0] != Phi.shape[0]:
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: {Phi.shape[0]} and {ya.shape[0]}"
-            )
+        y = to_numpy(y).astype(np.float64, copy=False)
         w, sigma, nu = self._draws()
         step = max(1, _BLOCK // w.shape[0])
-        lpd = np.empty(ya.shape[0])
-        for start in range(0, ya.shape[0], step):
+        lpd = np.empty(y.shape[0])
+        for start in range(0, y.shape[0], step):
             rows = slice(start, start + step)
             mu = w @ Phi[rows].T  # (S, block)
             if nu is None:
-                logp = scipy.stats.norm.logpdf(ya[rows], mu, sigma[:, None])
+                logp = scipy.stats.norm.logpdf(y[rows], mu, sigma[:, None])
             else:
-                logp = scipy.stats.t.logpdf(ya[rows], nu[:, None], mu, sigma[:, None])
+                logp = scipy.stats.t.logpdf(y[rows], nu[:, None], mu, sigma[:, None])
             lpd[rows] = scipy.special.logsumexp(logp, axis=0) - math.log(w.shape[0])
-        if reduction == "none":
-            return lpd
-        return float(np.sum(lpd)) if reduction == "sum" else float(np.mean(lpd))
+        return lpd
 
     def sample_functions(self, X: Any, n: int = 10, random_state: Any = None) -> np.ndarray:
         r"""Return ``n`` curves :math:`w_s^T\phi(x)` for randomly picked posterior draws.
