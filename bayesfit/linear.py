@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from importlib import import_module
 from typing import Any, ClassVar, Self
 
 import array_api_compat
@@ -291,20 +292,28 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         """
         if not isinstance(d, dict) or d.get("format") != "bayesfit.estimator":
             raise ValueError("not a bayesfit estimator dict (missing format='bayesfit.estimator')")
-        target = _ESTIMATORS.get(d.get("class"))
+        name = d.get("class")
+        if name in _ESTIMATORS_ELSEWHERE:  # defined in a module that `linear` must not import
+            import_module(_ESTIMATORS_ELSEWHERE[name])
+        target = _ESTIMATORS.get(name)
         if target is None or not issubclass(target, cls):
             raise ValueError(f"dict describes {d.get('class')!r}, not a {cls.__name__}")
         try:
             params = dict(d["params"])
             if d["basis"] is not None:
                 params["basis"] = _basis.from_dict(d["basis"])
-            est = target(**params)
+            est = target(**target._params_from_dict(params))
             state = d.get("state")
             if state is not None:
                 est._load_state(state)
         except (KeyError, TypeError) as exc:
             raise ValueError(f"corrupt bayesfit estimator dict: {exc!r}") from exc
         return est
+
+    @classmethod
+    def _params_from_dict(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Turn JSON-safe settings back into constructor arguments (a hook for subclasses)."""
+        return params
 
     def _load_state(self, state: dict[str, Any]) -> None:
         xp = default_namespace()
@@ -747,6 +756,8 @@ _ESTIMATORS: dict[str, type[_LinearModel]] = {
     cls.__name__: cls
     for cls in (MLERegression, MAPRegression, BayesianRegression, EvidenceRegression)
 }
+# Estimators of other modules, which add themselves to _ESTIMATORS when imported.
+_ESTIMATORS_ELSEWHERE = {"PyMCRegression": "bayesfit.pymc_models"}
 
 
 def from_dict(d: dict[str, Any]) -> _LinearModel:

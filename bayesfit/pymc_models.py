@@ -49,7 +49,8 @@ from bayesfit._validation import (
     validate_params,
 )
 from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning
-from bayesfit.linear import Predictive, _LinearModel
+from bayesfit.linear import _ESTIMATORS, Predictive, _LinearModel
+from bayesfit.priors import from_dict as priors_from_dict
 from bayesfit.priors import resolve_priors
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "PyMCRegression", "convergence_warnings"]
@@ -164,6 +165,7 @@ class PyMCRegression(_LinearModel):
     [-0.3, 0.5]
     """
 
+    _scalar_state = ("alpha_", "beta_")
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **_LinearModel._parameter_constraints,
         "likelihood": [Options(("normal", "student_t"))],
@@ -448,16 +450,55 @@ class PyMCRegression(_LinearModel):
         return az.summary(self.idata_, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
-        """Not supported: save ``idata_`` with ``idata_.to_netcdf(path)`` instead.
+        """Return a JSON-safe dict of the settings, the priors and the posterior draws.
 
-        Raises
-        ------
-        NotImplementedError
+        The posterior group (every draw of ``w``, ``alpha``, ``beta``, ``sigma``, ``nu``) is
+        kept, so a rebuilt model predicts exactly as this one; ``sample_stats`` and
+        ``observed_data`` are not (save ``idata_.to_netcdf(path)`` for those). A
+        ``numpy.random.Generator`` as ``random_seed`` is written as ``None``.
+
+        Returns
+        -------
+        dict
         """
-        raise NotImplementedError(
-            "PyMCRegression keeps its posterior as ArviZ data; save it with "
-            "model.idata_.to_netcdf(path) and reload with arviz.from_netcdf"
-        )
+        d = super().to_dict()
+        params = d["params"]
+        if self.priors is not None:
+            params["priors"] = {k: p.to_dict() for k, p in self.priors.items()}
+        if isinstance(self.random_seed, np.random.Generator):
+            params["random_seed"] = None
+        if "state" in d:
+            post = self.idata_["posterior"]
+            d["state"].update(
+                method_=self.method_,
+                priors_={k: p.to_dict() for k, p in self.priors_.items()},
+                posterior={name: post[name].values.tolist() for name in post.data_vars},
+            )
+        return d
+
+    @classmethod
+    def _params_from_dict(cls, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("priors") is not None:
+            params["priors"] = {k: priors_from_dict(p) for k, p in params["priors"].items()}
+        return params
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        import xarray as xr
+
+        super()._load_state(state)
+        names = [str(n) for n in self.basis_.get_feature_names_out(self._input_names())]
+        post = {
+            k: (("chain", "draw", "feature") if k == "w" else ("chain", "draw"), np.asarray(v))
+            for k, v in state["posterior"].items()
+        }
+        chains, draws = post["alpha"][1].shape
+        coords = {"chain": np.arange(chains), "draw": np.arange(draws), "feature": names}
+        self.idata_ = xr.DataTree.from_dict({"posterior": xr.Dataset(post, coords=coords)})
+        self.method_ = state["method_"]
+        self.priors_ = {k: priors_from_dict(p) for k, p in state["priors_"].items()}
+
+
+_ESTIMATORS["PyMCRegression"] = PyMCRegression
 
 
 # -- kernels (NumPy arrays; the PyMC graph builders import PyMC lazily) ------------------------

@@ -8,6 +8,7 @@ outlier study are ``slow``.
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -153,6 +154,26 @@ def test_score_and_params(fitted, data):
     assert 0.5 < fitted.score(*data) <= 1.0
     params = clone(fitted).get_params()
     assert params["draws"] == 1000 and params["method"] == "auto"
+
+
+def test_dict_round_trip_predicts_the_same(fitted):
+    again = bf.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    assert isinstance(again, bf.PyMCRegression)
+    assert again.priors_ == fitted.priors_ and again.method_ == "collapsed"
+    x_new = np.array([-0.5, 0.2])
+    for a, b in zip(
+        again.predict(x_new, return_std=True), fitted.predict(x_new, return_std=True), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    assert again.log_predictive_density(x_new, [0.0, 0.1]) == fitted.log_predictive_density(
+        x_new, [0.0, 0.1]
+    )
+    xr.testing.assert_equal(
+        again.idata_["posterior"].to_dataset(), fitted.idata_["posterior"].to_dataset()
+    )
+    unfitted = bf.PyMCRegression(draws=7, priors={"sigma": HalfNormal(2.0)})
+    rebuilt = bf.PyMCRegression.from_dict(json.loads(json.dumps(unfitted.to_dict())))
+    assert rebuilt.get_params() == unfitted.get_params()
 
 
 def test_dataframe_feature_names_become_coords():
@@ -311,8 +332,6 @@ def test_unfitted_and_bad_prediction_input(fitted):
         fitted.log_predictive_density([0.0], [0.0], reduction="max")
     with pytest.raises(TypeError, match="extend_idata must be a bool"):
         fitted.posterior_predictive([0.0], extend_idata="yes")
-    with pytest.raises(NotImplementedError, match="to_netcdf"):
-        fitted.to_dict()
 
 
 def test_import_bayesfit_does_not_import_pymc():
