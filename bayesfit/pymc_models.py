@@ -303,7 +303,7 @@ class PyMCRegression(_LinearModel):
         idata["posterior"] = post[[v for v in ordered if v in post.data_vars]]
 
         for message in convergence_warnings(idata):
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)  # at the caller of fit
         self.idata_ = idata
         self.method_ = method
         self.priors_ = priors
