@@ -33,6 +33,7 @@ def test_to_scipy_matches_reference(prior, ref):
 
 def test_pymc_log_densities_match_scipy():
     import pymc as pm
+
     with pm.Model() as model:
         rvs = [prior.to_pymc(f"v{i}") for i, (prior, _) in enumerate(TABLE)]
     logp = model.compile_logp(vars=rvs, jacobian=False, sum=False)
