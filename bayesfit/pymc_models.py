@@ -281,9 +281,8 @@ class PyMCRegression(_LinearModel):
             "nuts_sampler": self.nuts_sampler,
             "compute_convergence_checks": False,  # ours follow, as ConvergenceWarning
         }
-        coords = {"feature": names, "obs": np.arange(Phi.shape[0])}
         if method == "collapsed":
-            model = _collapsed_model(eig, Phi.shape[0], priors, coords, (alpha0, beta0))
+            model = _collapsed_model(eig, Phi.shape[0], priors, (alpha0, beta0))
             idata = _sample(model, cores=self.cores or 1, **sample_kwargs)
             post = idata["posterior"].to_dataset()
             z = rng.standard_normal((*post["alpha"].shape, M))
@@ -293,6 +292,7 @@ class PyMCRegression(_LinearModel):
             idata["observed_data"] = _observed(t)
         else:
             w0 = m0 + _weight_draws(eig, np.asarray(alpha0), np.asarray(beta0), np.zeros(M))
+            coords = {"feature": names, "obs": np.arange(Phi.shape[0])}
             model = _nuts_model(Phi, t, m0, self.likelihood, priors, coords, (alpha0, beta0, w0))
             cores = self.cores or min(self.chains, os.cpu_count() or 1)
             idata = _sample(model, cores=cores, **sample_kwargs)
@@ -543,9 +543,7 @@ def _noise_variables(priors: dict[str, Any], beta0: float) -> tuple[Any, Any]:
     return beta, pm.Deterministic("sigma", beta**-0.5)
 
 
-def _collapsed_model(
-    eig: _Eigen, n: int, priors: dict[str, Any], coords: dict[str, Any], start: tuple
-) -> Any:
+def _collapsed_model(eig: _Eigen, n: int, priors: dict[str, Any], start: tuple) -> Any:
     r"""PyMC model over :math:`(\alpha, \beta)` with the evidence as a Potential.
 
     The eigen-statistics are ``pm.Data`` (shared variables), so the graph does not depend on
@@ -554,7 +552,7 @@ def _collapsed_model(
     import pymc as pm
     import pytensor.tensor as pt
 
-    with pm.Model(coords=coords) as model:
+    with pm.Model() as model:
         shared = _Eigen(
             lam=pm.Data("lam", eig.lam),
             V=None,  # the evidence needs only the eigenvalues and b = V^T Phi^T t

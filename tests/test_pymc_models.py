@@ -399,6 +399,13 @@ def test_collapsed_and_nuts_agree():
     common = {"priors": SBC_PRIORS, "draws": 2000, "random_seed": 5, **FAST}
     fits = {m: bf.PyMCRegression(method=m, **common).fit(x, t) for m in ("collapsed", "nuts")}
     assert fits["nuts"].method_ == "nuts"
+    for model in fits.values():  # one output format whichever method ran
+        assert set(model.idata_.children) == {"posterior", "sample_stats", "observed_data"}
+        post = model.idata_["posterior"]
+        assert list(post.data_vars) == ["w", "alpha", "beta", "sigma"]
+        assert post["w"].dims == ("chain", "draw", "feature")
+        assert list(post["feature"].values) == ["1", "x0"]
+        np.testing.assert_array_equal(model.idata_["observed_data"]["y"].values, t)
     summaries = {}
     for method, model in fits.items():
         post = model.idata_["posterior"].to_dataset()
