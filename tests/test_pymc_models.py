@@ -129,6 +129,8 @@ def test_posterior_predictive_extends_idata(data):
 
 
 def test_same_seed_same_draws(fitted, data):
+    # a fit of other data in between shares the compiled model: it must leave no trace
+    clone(fitted).fit(*bf.datasets.linear(15, seed=99))
     again = clone(fitted).fit(*data)
     xr.testing.assert_identical(
         again.idata_["posterior"].to_dataset().drop_attrs(),
@@ -351,13 +353,13 @@ SBC_PRIORS = {"alpha": Gamma(3.0, 3.0), "beta": Gamma(3.0, 0.3)}
 def test_simulation_based_calibration_of_the_collapsed_model():
     """Talts et al. (2018): ranks of the true parameters among posterior draws are uniform.
 
-    80 replications: alpha, beta ~ the priors, w ~ N(0, alpha^-1 I), t ~ N(Phi w, beta^-1)
+    150 replications: alpha, beta ~ the priors, w ~ N(0, alpha^-1 I), t ~ N(Phi w, beta^-1)
     on a fixed design (N = 20, straight line); 400 draws per fit thinned to 100, so each rank
     is in 0..100. Each of alpha, beta, w_0, w_1 must pass a chi-square test of uniformity over
     10 rank bins at level 0.01 / 4 (Bonferroni), and so must the pooled ranks.
     """
     rng = np.random.default_rng(2018)
-    n_rep, n_thin = 80, 4
+    n_rep, n_thin = 150, 4
     x = rng.uniform(-1.0, 1.0, 20)
     Phi = np.column_stack([np.ones_like(x), x])
     model = bf.PyMCRegression(priors=SBC_PRIORS, draws=200, tune=200, chains=2, progressbar=False)
