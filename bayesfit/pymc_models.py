@@ -150,6 +150,8 @@ class PyMCRegression(_LinearModel):
     :math:`z \sim \mathcal N(0, I)`, is an exact draw from :math:`\mathcal N(m_N, S_N)`
     (PRML eqs. 3.53-3.54). A non-zero prior mean is handled by fitting :math:`t - \Phi m_0`.
     Chains start at the evidence optimum (:class:`~bayesfit.EvidenceRegression`), jittered.
+    One compiled collapsed model and NUTS step is kept per set of priors: a refit swaps the
+    statistics in (``pm.set_data``) instead of compiling again.
     ``log_predictive_density`` is the exact
     :math:`\ln \frac1S \sum_s p(y \mid x, w_s, \sigma_s[, \nu_s])` over the posterior draws.
     Convergence is checked after sampling: a :class:`~bayesfit.ConvergenceWarning` is issued
