@@ -55,6 +55,12 @@ def _thread_pool(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(workers, thread_name_prefix="bayesfit-gram")
 
 
+# A forked child (multiprocessing, PyMC's parallel chains) inherits the pool object but not its
+# threads: work submitted there would wait forever. The child builds its own on first use.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_thread_pool.cache_clear)
+
+
 def _gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
     r"""Return :math:`F^T F` and :math:`F^T t`.
 

@@ -685,7 +685,8 @@ def _observed(t: np.ndarray) -> Any:
 def convergence_warnings(idata: Any) -> list[str]:
     """Return one message per failed MCMC check of ``idata``'s posterior (empty when fine).
 
-    Checks: rank-normalised split R-hat above :data:`RHAT_MAX`, bulk ESS below
+    Checks: rank-normalised split R-hat above :data:`RHAT_MAX` (with two or more chains),
+    bulk ESS below
     :data:`ESS_MIN` (Vehtari et al. 2021), and divergent transitions after tuning. Each
     message names the worst quantity and the remedy.
 
@@ -703,7 +704,8 @@ def convergence_warnings(idata: Any) -> list[str]:
 
     post = idata["posterior"].to_dataset()
     messages = []
-    rhat_name, rhat = _worst(az.rhat(post), largest=True)
+    # R-hat compares chains: ArviZ 1 gives NaN for one chain, which is no evidence of trouble.
+    rhat_name, rhat = _worst(az.rhat(post), largest=True) if post.sizes["chain"] > 1 else ("", 0)
     if rhat > RHAT_MAX:
         messages.append(
             f"R-hat is {rhat:.3f} > {RHAT_MAX} for {rhat_name}: the chains disagree; run longer "

@@ -486,3 +486,19 @@ def test_evidence_warns_when_it_does_not_converge():
     with pytest.warns(bf.ConvergenceWarning, match="did not converge in max_iter=2 .*increase"):
         model = bf.EvidenceRegression(Polynomial(3), max_iter=2).fit(x, t)
     assert model.n_iter_ == 2 and np.isfinite(model.alpha_) and model.alpha_ > 0
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork is POSIX-only")
+def test_tall_fit_works_in_a_forked_child_after_the_parent_used_the_thread_pool():
+    import multiprocessing
+
+    X, t = well_determined(np.random.default_rng(1), n=150_000, d=3)
+    parent = bf.MAPRegression().fit(X, t).coef_
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        child = pool.apply_async(_fit_map_coef, (X, t)).get(timeout=60)
+    np.testing.assert_allclose(child, parent, rtol=1e-12)
+
+
+def _fit_map_coef(X, t):
+    return bf.MAPRegression().fit(X, t).coef_
