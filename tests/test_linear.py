@@ -489,6 +489,7 @@ def test_evidence_warns_when_it_does_not_converge():
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork is POSIX-only")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_tall_fit_works_in_a_forked_child_after_the_parent_used_the_thread_pool():
     import multiprocessing
 
