@@ -57,18 +57,18 @@ class ComparisonRow:
     degree : int
         Polynomial degree M (the model has M + 1 weights).
     train_rms, test_rms : float
-        Root mean squared error of the predictive mean, :math:`\\sqrt{2E(w)/N}` (PRML eq. 1.3).
+        Root mean squared error of the predictive mean, :math:`\sqrt{2E(w)/N}` (PRML eq. 1.3).
     test_lpd : float
         Mean log predictive density per held-out point, in nats.
     log_evidence : float
-        :math:`\\ln p(t \\mid \alpha, \beta)` (PRML eq. 3.86); NaN for point estimates.
+        :math:`\ln p(t \mid \alpha, \beta)` (PRML eq. 3.86); NaN for point estimates.
     gamma : float
-        Effective number of parameters :math:`\\sum_i \\lambda_i / (\alpha + \\lambda_i)`
+        Effective number of parameters :math:`\sum_i \lambda_i / (\alpha + \lambda_i)`
         (PRML eq. 3.91); the number of weights determined by the data for MLE.
     max_abs_w : float
         The largest absolute weight (PRML table 1.1).
     info_gain_bits : float
-        :math:`\\mathrm{KL}(\text{posterior} \\,\\|\\, \text{prior})` in bits; NaN without a
+        :math:`\mathrm{KL}(\text{posterior} \,\|\, \text{prior})` in bits; NaN without a
         Gaussian posterior.
     """
 
