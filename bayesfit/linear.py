@@ -485,11 +485,24 @@ class MLERegression(_LinearModel):
     def _fit_stats(self, stats: QRStats, *, xp: Any) -> None:
         w, rank, s, rss = least_squares(stats, xp=xp)
         M = stats.R.shape[1]
+        eps = float(xp.finfo(stats.R.dtype).eps)
+        cond = float(s[0] / s[-1]) if float(s[-1]) > 0.0 else math.inf
         if rank < M:
             warnings.warn(
                 f"the design matrix is rank deficient (rank {rank} < {M} columns, "
                 f"{stats.n} samples); returning the minimum-norm least-squares solution. "
-                f"Use fewer basis functions, more data, or MAPRegression",
+                f"Use fewer basis functions, more data, a better-conditioned basis, or "
+                f"MAPRegression",
+                NumericalWarning,
+                stacklevel=4,
+            )
+        elif cond > eps ** (-2.0 / 3.0):  # fewer than a third of the digits left in w
+            warnings.warn(
+                f"the design matrix is ill-conditioned (condition number {cond:.3g} in "
+                f"{stats.R.dtype}): the weights keep only about "
+                f"{max(-math.log10(cond * eps), 0.0):.0f} significant digits. Rescale the "
+                f"inputs (e.g. to [-1, 1]), use a better-conditioned basis (lower degree, "
+                f"GaussianRBF), float64, or MAPRegression",
                 NumericalWarning,
                 stacklevel=4,
             )
