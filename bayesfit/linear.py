@@ -64,6 +64,8 @@ __all__ = [
 ]
 
 _BASIS = [NONE, InstanceOf(_basis.Basis, "a bayesfit.basis object")]
+# Version of the to_dict layout; bump it when a change would make older readers misread it.
+_FORMAT_VERSION = 1
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -346,6 +348,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
                 params[key] = to_numpy(value).tolist()
         d: dict[str, Any] = {
             "format": "bayesfit.estimator",
+            "format_version": _FORMAT_VERSION,
             "bayesfit_version": bayesfit.__version__,
             "class": type(self).__name__,
             "params": params,
@@ -374,10 +377,18 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``d`` is not a bayesfit estimator dict, or is of another class.
+            If ``d`` is not a bayesfit estimator dict, is of another class, was written in a
+            format version this bayesfit does not read (by a newer one), or is corrupt.
         """
         if not isinstance(d, dict) or d.get("format") != "bayesfit.estimator":
             raise ValueError("not a bayesfit estimator dict (missing format='bayesfit.estimator')")
+        version = d.get("format_version", 1)  # dicts from before the key existed are version 1
+        if version != _FORMAT_VERSION:
+            raise ValueError(
+                f"the estimator dict has format_version {version!r} (written by bayesfit "
+                f"{d.get('bayesfit_version', '?')}); this bayesfit {bayesfit.__version__} reads "
+                f"format_version {_FORMAT_VERSION}: upgrade bayesfit to load it"
+            )
         target = _ESTIMATORS.get(d.get("class"))
         if target is None or not issubclass(target, cls):
             raise ValueError(f"dict describes {d.get('class')!r}, not a {cls.__name__}")
@@ -389,18 +400,31 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             state = d.get("state")
             if state is not None:
                 est._load_state(state)
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: {exc!r}") from exc
+        except KeyError as exc:
+            raise ValueError(f"corrupt bayesfit estimator dict: missing key {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"corrupt bayesfit estimator dict: {exc}") from exc
         return est
 
     def _load_state(self, state: dict[str, Any]) -> None:
         xp = default_namespace()
+        if state["dtype"] not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {state['dtype']!r}")
         dtype = getattr(xp, state["dtype"])
         self.basis_ = _basis.from_dict(state["basis_"])
-        self.n_features_in_ = state["n_features_in_"]
+        n_features = state["n_features_in_"]
+        if n_features != getattr(self.basis_, "n_features_in_", None):
+            raise ValueError(f"n_features_in_ {n_features!r} does not match the fitted basis")
+        self.n_features_in_ = n_features
         if "feature_names_in_" in state:
             self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        self.coef_ = xp.asarray(state["coef_"], dtype=dtype)
+        coef = xp.astype(check_array(state["coef_"], "coef_", ndim=1, xp=xp), dtype)
+        if coef.shape != (self.basis_.n_output_features_,):
+            raise ValueError(
+                f"coef_ has shape {coef.shape}, the basis gives "
+                f"{self.basis_.n_output_features_} weights"
+            )
+        self.coef_ = coef
         for name in self._scalar_state:
             setattr(self, name, float(state[name]) if name != "n_iter_" else state[name])
         if "posterior_" in state:
@@ -408,6 +432,8 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             self.posterior_ = GaussianPosterior(
                 xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
             )
+            if self.posterior_.mean.shape != coef.shape:
+                raise ValueError("posterior_ does not have the shape of coef_")
 
 
 def _json_number(value: Any) -> Any:
