@@ -22,7 +22,7 @@ import bayesfit
 from bayesfit import basis as _basis
 from bayesfit._backend import get_namespace, to_numpy
 from bayesfit._conjugate import _Eigen, _evidence_terms
-from bayesfit._io import atomic_output_dir
+from bayesfit._io import atomic_output_dir, save_figure
 from bayesfit._validation import POSITIVE, check_X_y
 from bayesfit.linear import (
     BayesianRegression,
@@ -248,25 +248,20 @@ class ComparisonReport:
         directory : path
             Created if missing.
         formats : sequence of str, default ("png", "svg")
-            Figure formats matplotlib can write.
+            Figure formats matplotlib can write. The same report gives byte-identical
+            files in every run (no dates, no random SVG ids).
 
         Returns
         -------
         list of pathlib.Path
             The files written, in ``directory``.
         """
-        import matplotlib.pyplot as plt
-
         target = Path(directory)
         with atomic_output_dir(target) as tmp:
             (tmp / "comparison.csv").write_text(self.to_csv())
             (tmp / "comparison.md").write_text(self.to_markdown())
             for name, fig in self.figures().items():
-                try:
-                    for fmt in formats:
-                        fig.savefig(tmp / f"{name}.{fmt}", format=fmt, dpi=100)
-                finally:
-                    plt.close(fig)
+                save_figure(fig, tmp / name, formats)
             written = sorted(p.name for p in tmp.iterdir())
         return [target / name for name in written]
 
