@@ -89,8 +89,16 @@ class Predictive:
     """
 
     def __init__(self, mean: Any, var: Any):
-        self.mean = mean
-        self.var = var
+        xp = get_namespace(mean, var)
+        mean = check_array(mean, "mean", ndim=1, xp=xp)
+        var = check_array(var, "var", ndim=1, xp=xp)
+        if var.shape != mean.shape:
+            raise ValueError(f"var must have the shape of mean {mean.shape}, got {var.shape}")
+        if not bool(xp.min(var) >= 0):
+            raise ValueError("var must be non-negative (a variance)")
+        dtype = xp.result_type(mean.dtype, var.dtype)
+        self.mean = xp.astype(mean, dtype, copy=False)
+        self.var = xp.astype(var, dtype, copy=False)
 
     @property
     def std(self) -> Any:
@@ -121,6 +129,9 @@ class Predictive:
     def log_density(self, y: Any) -> Any:
         r"""Return :math:`\ln \mathcal N(y_i \mid \mu_i, \sigma_i^2)` for each point."""
         xp = get_namespace(self.mean)
+        y = check_array(y, "y", ndim=1, xp=xp)
+        if y.shape != self.mean.shape:
+            raise ValueError(f"y must have the shape of the mean {self.mean.shape}, got {y.shape}")
         r = y - self.mean
         return -0.5 * (xp.log(self.var) + math.log(2 * math.pi) + r * r / self.var)
 
@@ -237,6 +248,10 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             If there are no chunks, or a chunk is bad (the message names the chunk).
         """
         validate_params(self, self._parameter_constraints)
+        if isinstance(chunks, str | bytes) or not isinstance(chunks, Iterable):
+            raise TypeError(
+                f"chunks must be an iterable of (X, y) pairs, got {type(chunks).__name__}"
+            )
         stats, xp = None, None
         for i, chunk in enumerate(chunks):
             try:
