@@ -23,7 +23,7 @@ from bayesfit import basis as _basis
 from bayesfit._backend import get_namespace, to_numpy
 from bayesfit._conjugate import _Eigen, _evidence_terms
 from bayesfit._io import atomic_output_dir, save_figure
-from bayesfit._validation import POSITIVE, check_X_y
+from bayesfit._validation import POSITIVE, check_array
 from bayesfit.linear import (
     BayesianRegression,
     EvidenceRegression,
@@ -428,10 +428,16 @@ def compare_estimators(
     """
     methods, degrees = _check_settings(methods, degrees, alpha, beta, pymc_options)
     data: list[Any] = []
-    for name, (xa, ta) in (("x", (x, t)), ("x_test", (x_test, t_test))):
-        X, T, _ = check_X_y(xa, ta)
+    for xname, tname, xa, ta in (("x", "t", x, t), ("x_test", "t_test", x_test, t_test)):
+        xp = get_namespace(xa, ta)
+        X, T = check_array(xa, xname, xp=xp), check_array(ta, tname, ndim=1, xp=xp)
         if X.shape[1] != 1:
-            raise ValueError(f"{name} must have one feature (curve fitting), got {X.shape[1]}")
+            raise ValueError(f"{xname} must have one feature (curve fitting), got {X.shape[1]}")
+        if X.shape[0] != T.shape[0]:
+            raise ValueError(
+                f"{xname} and {tname} have inconsistent numbers of samples: {X.shape[0]} and "
+                f"{T.shape[0]}"
+            )
         data += [to_numpy(X)[:, 0], to_numpy(T)]
     rows, models, notes = [], {}, []
     total, done = len(methods) * len(degrees), 0
