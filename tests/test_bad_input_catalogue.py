@@ -97,7 +97,7 @@ BAD_RANDOM_STATE = {"string": "seed", "negative": -1, "float": 1.5,
 BAD_BOOL = {"string": "yes", "int": 2, "none": None}
 BAD_REDUCTION = {"unknown": "max", "none": None, "int": 1}
 
-# -- data -----------------------------------------------------------------------------------------
+# -- data ------------------------------------------------------------------------------------------
 
 x = np.linspace(0.0, 1.0, 8)
 t = 0.5 + 2.0 * x + 0.1 * np.random.default_rng(0).normal(size=8)
@@ -105,7 +105,7 @@ X2 = x[:, None]
 X3D = np.zeros((8, 1, 1))
 TWO_FEATURES = np.zeros((8, 2))
 
-# -- the four estimators --------------------------------------------------------------------------
+# -- the four estimators ---------------------------------------------------------------------------
 
 ESTIMATORS = {
     "MLERegression": lambda **kw: bf.MLERegression(B.Polynomial(2), **kw),
@@ -176,7 +176,7 @@ for param, bads in {
     value_cases("EvidenceRegression.fit", param, bads,
                 lambda v, p=param: ESTIMATORS["EvidenceRegression"](**{p: v}).fit(x, t))
 
-# -- Predictive and GaussianPosterior ------------------------------------------------------------
+# -- Predictive and GaussianPosterior --------------------------------------------------------------
 
 PRED = FITTED["BayesianRegression"].predictive(x)
 value_cases("Predictive.interval", "level",
@@ -214,7 +214,7 @@ value_cases("GaussianPosterior.kl_to", "other",
             {"array": np.zeros(2), "other dimension": GaussianPosterior(np.zeros(3), np.eye(3))},
             lambda v: POST.kl_to(v))
 
-# -- bases ------------------------------------------------------------------------------------------
+# -- bases -----------------------------------------------------------------------------------------
 
 BASES = {
     "Identity": B.Identity,
@@ -239,7 +239,7 @@ for name, cls, scale in (("GaussianRBF", B.GaussianRBF, "width"),
     array_cases(f"{name}.fit", "centers", np.array([0.0, 0.5, 1.0]),
                 lambda v, c=cls: c(centers=v).fit(x), skip=("none", "string"))
 
-# -- info -------------------------------------------------------------------------------------------
+# -- info ------------------------------------------------------------------------------------------
 
 P = np.array([0.2, 0.3, 0.5])
 Q = np.array([0.25, 0.25, 0.5])
@@ -295,7 +295,7 @@ array_cases("info.kl_monte_carlo", "samples", SAMPLES,
 value_cases("info.kl_monte_carlo", "samples", {"one draw": SAMPLES[:1]},
             lambda v: info.kl_monte_carlo(_logn, _logn, v))
 
-# -- losses -----------------------------------------------------------------------------------------
+# -- losses ----------------------------------------------------------------------------------------
 
 Y = np.array([0.5, -1.0, 2.0, 0.0])
 Y01 = np.array([1.0, 0.0, 1.0, 0.0])
@@ -303,13 +303,13 @@ PROBS = np.array([0.9, 0.2, 0.6, 0.4])
 LABELS = np.array([0, 2, 1, 1])
 CLASS_P = np.full((4, 3), 1 / 3)
 for g in ("", "_grad"):
-    for fname, names, valids, extra in (
-        ("mse", ("y", "pred"), (Y, Y), {}),
-        ("gaussian_nll", ("y", "mean", "var"), (Y, Y, np.ones(4)), {}),
-        ("binary_cross_entropy", ("y", "probs"), (Y01, PROBS), {}),
-        ("bernoulli_nll", ("y", "probs"), (Y01, PROBS), {}),
-        ("categorical_nll", ("labels", "probs"), (LABELS, CLASS_P), {}),
-        ("cross_entropy", ("targets", "logits"), (LABELS, np.zeros((4, 3))), {}),
+    for fname, names, valids in (
+        ("mse", ("y", "pred"), (Y, Y)),
+        ("gaussian_nll", ("y", "mean", "var"), (Y, Y, np.ones(4))),
+        ("binary_cross_entropy", ("y", "probs"), (Y01, PROBS)),
+        ("bernoulli_nll", ("y", "probs"), (Y01, PROBS)),
+        ("categorical_nll", ("labels", "probs"), (LABELS, CLASS_P)),
+        ("cross_entropy", ("targets", "logits"), (LABELS, np.zeros((4, 3)))),
     ):
         f = getattr(losses, fname + g)
         for i, name in enumerate(names):
@@ -355,7 +355,7 @@ for g in ("", "_grad"):
                 {"negative": -0.1, "above one": 1.5, "nan": np.nan, "string": "0.1"},
                 lambda v, f=f: f(LABELS, np.zeros((4, 3)), label_smoothing=v))
 
-# -- nn: activations, MLP, optimizers ----------------------------------------------------------------
+# -- nn: activations, MLP, optimizers --------------------------------------------------------------
 
 Z = np.array([[0.5, -1.0, 2.0], [0.0, 1.0, -2.0]])
 # The activations are elementwise like NumPy ufuncs (sigmoid(inf) = 1, NaN in gives NaN out,
@@ -369,9 +369,9 @@ for fname in ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax")
     array_cases(f"nn.{fname}_grad", "z", Z, lambda v, fg=fg: fg(v, np.ones_like(Z)), skip=UFUNC)
     array_cases(f"nn.{fname}_grad", "grad_output", np.ones_like(Z), lambda v, fg=fg: fg(Z, v),
                 wrong_shape=np.ones((2, 2)), skip=("none", *UFUNC))
-for fname in ("softmax", "log_softmax"):
-    value_cases(f"nn.{fname}", "axis", {"out of bounds": 2},
-                lambda v, f=getattr(nn, fname): f(Z, axis=v))
+for f in (nn.softmax, nn.log_softmax):
+    value_cases(f"nn.{f.__name__}", "axis", {"out of bounds": 2},
+                lambda v, f=f: f(Z, axis=v))
 value_cases("nn.leaky_relu", "negative_slope", {"negative": -0.1, "nan": np.nan, "string": "a"},
             lambda v: nn.leaky_relu(Z, negative_slope=v))
 
@@ -457,7 +457,7 @@ array_cases("optim.SGD.step", "grads", np.ones(3),
 value_cases("optim.SGD.step", "grads", {"other keys": {"v": np.ones(3)}, "not a dict": 3},
             lambda v: optim.SGD().step({"w": np.ones(3)}, v))
 
-# -- datasets, streaming, compare -----------------------------------------------------------------
+# -- datasets, streaming, compare ------------------------------------------------------------------
 
 for fname in ("sinusoid", "linear"):
     f = getattr(bf.datasets, fname)
@@ -514,7 +514,7 @@ for param, bads in {
                 lambda v, p=param: bf.compare_estimators(*DATA, **{"degrees": [1], p: v}))
 
 
-# -- the tests ----------------------------------------------------------------------------------------
+# -- the tests -------------------------------------------------------------------------------------
 
 
 def _names(message: str, name: str) -> bool:
