@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from bayesfit._backend import get_namespace, to_numpy
+from bayesfit._special import sigmoid
 from bayesfit._validation import (
     NONE,
     POSITIVE,
@@ -385,9 +386,7 @@ class Sigmoidal(_Localized):
         self.bias = bias
 
     def _features(self, x: Any, *, xp: ModuleType) -> Any:
-        d = self._scaled_distance(x, xp=xp)
-        # 1/(1 + e^-d) overflows e^-d for d << 0; the tanh form is exact and bounded.
-        return 0.5 * (1.0 + xp.tanh(0.5 * d))
+        return sigmoid(self._scaled_distance(x, xp=xp), xp=xp)
 
 
 _BASES = {cls.__name__: cls for cls in (Identity, Polynomial, GaussianRBF, Sigmoidal)}

@@ -20,6 +20,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Iterable
+from importlib import import_module
 from typing import Any, ClassVar, Self
 
 import array_api_compat
@@ -163,15 +164,16 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         """
         validate_params(self, self._parameter_constraints)
         if array_api_compat.is_dask_array(X) or array_api_compat.is_dask_array(y):
-            from bayesfit._dask import fit_statistics
-
-            stats = fit_statistics(self, X, y)
-            self._fit_stats(stats, xp=get_namespace(stats.yty))
-            self.stats_ = stats
+            self._fit_dask(X, y)
             return self
         Xa, t, xp = self._validated_inputs(X, y, reset=True)
         self._fit_inputs(Xa, t, xp=xp)
         return self
+
+    def _fit_dask(self, X: Any, y: Any) -> None:
+        raise TypeError(
+            f"{type(self).__name__} does not take Dask arrays; call .compute() on them first"
+        )
 
     def _validated_inputs(self, X: Any, y: Any, *, reset: bool):
         Xa, ta, xp = check_X_y(X, y)
@@ -182,6 +184,219 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             if hasattr(self, "feature_names_in_"):  # the basis saw an array: hand it the names
                 self.basis_.feature_names_in_ = self.feature_names_in_
         return Xa, ta, xp
+
+    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:  # pragma: no cover
+        """Set the learned attributes from validated inputs."""
+        raise NotImplementedError
+
+    # -- prediction ----------------------------------------------------------------------------
+    def _design(self, X: Any) -> Any:
+        check_is_fitted(self, "coef_")
+        Xa = check_array(X, "X")
+        check_features(self, Xa, X, reset=False)
+        return self.basis_._design(Xa)
+
+    def predictive(self, X: Any) -> Predictive:
+        r"""Return the predictive distribution :math:`p(t \mid x)` at each row of ``X``.
+
+        For MLE and MAP it is the plug-in :math:`\mathcal N(w^T\phi(x), \beta^{-1})`; for the
+        Bayesian models it adds the weight uncertainty (PRML eq. 3.59).
+
+        Returns
+        -------
+        Predictive
+        """
+        Phi = self._design(X)
+        return Predictive(*self._predictive_moments(Phi))
+
+    def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
+        xp = get_namespace(Phi)
+        mean = Phi @ self.coef_
+        return mean, xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype)
+
+    def _beta(self) -> float:
+        return float(self.beta_)
+
+    def predict(self, X: Any, return_std: bool = False) -> Any:
+        """Return the predictive mean, and its standard deviation when ``return_std``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples,) or (n_samples, n_features)
+        return_std : bool, default False
+
+        Returns
+        -------
+        mean : array of shape (n_samples,)
+        std : array of shape (n_samples,), only when ``return_std``
+        """
+        if not return_std:
+            return self._design(X) @ self.coef_
+        p = self.predictive(X)
+        return p.mean, p.std
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Return the coefficient of determination :math:`R^2` of ``predict(X)``.
+
+        Parameters
+        ----------
+        X : array_like
+        y : array_like of shape (n_samples,)
+        sample_weight : array_like of shape (n_samples,), optional
+        """
+        if sample_weight is not None:
+            return super().score(to_numpy(X), to_numpy(y), sample_weight=sample_weight)
+        _, ya, xp = check_X_y(X, y)
+        pred = self.predict(X)
+        resid = ya - pred
+        centred = ya - xp.mean(ya)
+        ss_res, ss_tot = float(xp.vecdot(resid, resid)), float(xp.vecdot(centred, centred))
+        if ss_tot == 0.0:
+            return 1.0 if ss_res == 0.0 else 0.0
+        return 1.0 - ss_res / ss_tot
+
+    def log_predictive_density(self, X: Any, y: Any, reduction: str = "sum") -> Any:
+        r"""Return :math:`\sum_i \ln p(y_i \mid x_i)` under the predictive distribution.
+
+        Parameters
+        ----------
+        X, y : array_like
+            Held-out data.
+        reduction : {"sum", "mean", "none"}
+            Sum (a float), mean per point (a float), or the per-point array.
+        """
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        _, ya, xp = check_X_y(X, y)
+        lpd = self._log_density(X, ya)
+        if reduction == "none":
+            return lpd
+        return float(xp.sum(lpd)) if reduction == "sum" else float(xp.mean(lpd))
+
+    def _log_density(self, X: Any, y: Any) -> Any:
+        """Per-point log predictive density of validated targets (a hook for subclasses)."""
+        return self.predictive(X).log_density(y)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict of the settings and the fitted state (lossless).
+
+        Arrays are written as lists of Python floats, which round-trip float64 exactly.
+        """
+        params = {k: v for k, v in self.get_params(deep=False).items() if k != "basis"}
+        for key, value in params.items():
+            if hasattr(value, "shape"):
+                params[key] = to_numpy(value).tolist()
+        d: dict[str, Any] = {
+            "format": "bayesfit.estimator",
+            "format_version": _FORMAT_VERSION,
+            "bayesfit_version": bayesfit.__version__,
+            "class": type(self).__name__,
+            "params": params,
+            "basis": None if self.basis is None else self.basis.to_dict(),
+        }
+        if hasattr(self, "coef_"):
+            state: dict[str, Any] = {
+                "basis_": self.basis_.to_dict(),
+                "n_features_in_": int(self.n_features_in_),
+                "coef_": to_numpy(self.coef_).tolist(),
+                "dtype": str(to_numpy(self.coef_).dtype),
+            }
+            if hasattr(self, "feature_names_in_"):
+                state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+            for name in self._scalar_state:
+                state[name] = _json_number(getattr(self, name))
+            if hasattr(self, "posterior_"):
+                state["posterior_"] = self.posterior_.to_dict()
+            d["state"] = state
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> _LinearModel:
+        """Rebuild an estimator written by :meth:`to_dict`; arrays go to the default backend.
+
+        Raises
+        ------
+        ValueError
+            If ``d`` is not a bayesfit estimator dict, is of another class, was written in a
+            format version this bayesfit does not read (by a newer one), or is corrupt.
+        """
+        if not isinstance(d, dict) or d.get("format") != "bayesfit.estimator":
+            raise ValueError("not a bayesfit estimator dict (missing format='bayesfit.estimator')")
+        version = d.get("format_version", 1)  # dicts from before the key existed are version 1
+        if version != _FORMAT_VERSION:
+            raise ValueError(
+                f"the estimator dict has format_version {version!r} (written by bayesfit "
+                f"{d.get('bayesfit_version', '?')}); this bayesfit {bayesfit.__version__} reads "
+                f"format_version {_FORMAT_VERSION}: upgrade bayesfit to load it"
+            )
+        name = d.get("class")
+        if name in _ESTIMATORS_ELSEWHERE:  # defined in a module that `linear` must not import
+            import_module(_ESTIMATORS_ELSEWHERE[name])
+        target = _ESTIMATORS.get(name)
+        if target is None or not issubclass(target, cls):
+            raise ValueError(f"dict describes {d.get('class')!r}, not a {cls.__name__}")
+        try:
+            params = dict(d["params"])
+            if d["basis"] is not None:
+                params["basis"] = _basis.from_dict(d["basis"])
+            est = target(**target._params_from_dict(params))
+            state = d.get("state")
+            if state is not None:
+                est._load_state(state)
+        except KeyError as exc:
+            raise ValueError(f"corrupt bayesfit estimator dict: missing key {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"corrupt bayesfit estimator dict: {exc}") from exc
+        return est
+
+    @classmethod
+    def _params_from_dict(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Turn JSON-safe settings back into constructor arguments (a hook for subclasses)."""
+        return params
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        xp = default_namespace()
+        if state["dtype"] not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {state['dtype']!r}")
+        dtype = getattr(xp, state["dtype"])
+        self.basis_ = _basis.from_dict(state["basis_"])
+        n_features = state["n_features_in_"]
+        if n_features != getattr(self.basis_, "n_features_in_", None):
+            raise ValueError(f"n_features_in_ {n_features!r} does not match the fitted basis")
+        self.n_features_in_ = n_features
+        if "feature_names_in_" in state:
+            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        coef = xp.astype(check_array(state["coef_"], "coef_", ndim=1, xp=xp), dtype)
+        if coef.shape != (self.basis_.n_output_features_,):
+            raise ValueError(
+                f"coef_ has shape {coef.shape}, the basis gives "
+                f"{self.basis_.n_output_features_} weights"
+            )
+        self.coef_ = coef
+        for name in self._scalar_state:
+            setattr(self, name, float(state[name]) if name != "n_iter_" else state[name])
+        if "posterior_" in state:
+            p = state["posterior_"]
+            self.posterior_ = GaussianPosterior(
+                xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
+            )
+            if self.posterior_.mean.shape != coef.shape:
+                raise ValueError("posterior_ does not have the shape of coef_")
+
+
+def _json_number(value: Any) -> Any:
+    value = float(value) if not isinstance(value, int) else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # "inf" / "nan": JSON has no literal for them; float() reads both
+    return value
+
+
+class _StatisticsModel(_LinearModel):
+    """Estimators that see the data only through statistics that merge across chunks.
+
+    That gives them exact ``partial_fit``, ``fit_stream`` and Dask fitting for free.
+    """
 
     def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
         stats = self._chunk_stats(X, t, xp=xp)
@@ -267,198 +482,15 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         self.stats_ = stats
         return self
 
-    # -- prediction ----------------------------------------------------------------------------
-    def _design(self, X: Any) -> Any:
-        check_is_fitted(self, "coef_")
-        Xa = check_array(X, "X")
-        check_features(self, Xa, X, reset=False)
-        return self.basis_._design(Xa)
+    def _fit_dask(self, X: Any, y: Any) -> None:
+        from bayesfit._dask import fit_statistics
 
-    def predictive(self, X: Any) -> Predictive:
-        r"""Return the predictive distribution :math:`p(t \mid x)` at each row of ``X``.
-
-        For MLE and MAP it is the plug-in :math:`\mathcal N(w^T\phi(x), \beta^{-1})`; for the
-        Bayesian models it adds the weight uncertainty (PRML eq. 3.59).
-
-        Returns
-        -------
-        Predictive
-        """
-        Phi = self._design(X)
-        return Predictive(*self._predictive_moments(Phi))
-
-    def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
-        xp = get_namespace(Phi)
-        mean = Phi @ self.coef_
-        return mean, xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype)
-
-    def _beta(self) -> float:
-        return float(self.beta_)
-
-    def predict(self, X: Any, return_std: bool = False) -> Any:
-        """Return the predictive mean, and its standard deviation when ``return_std``.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples,) or (n_samples, n_features)
-        return_std : bool, default False
-
-        Returns
-        -------
-        mean : array of shape (n_samples,)
-        std : array of shape (n_samples,), only when ``return_std``
-        """
-        if not return_std:
-            return self._design(X) @ self.coef_
-        p = self.predictive(X)
-        return p.mean, p.std
-
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Return the coefficient of determination :math:`R^2` of ``predict(X)``.
-
-        Parameters
-        ----------
-        X : array_like
-        y : array_like of shape (n_samples,)
-        sample_weight : array_like of shape (n_samples,), optional
-        """
-        if sample_weight is not None:
-            return super().score(to_numpy(X), to_numpy(y), sample_weight=sample_weight)
-        _, ya, xp = check_X_y(X, y)
-        pred = self.predict(X)
-        resid = ya - pred
-        centred = ya - xp.mean(ya)
-        ss_res, ss_tot = float(xp.vecdot(resid, resid)), float(xp.vecdot(centred, centred))
-        if ss_tot == 0.0:
-            return 1.0 if ss_res == 0.0 else 0.0
-        return 1.0 - ss_res / ss_tot
-
-    def log_predictive_density(self, X: Any, y: Any, reduction: str = "sum") -> Any:
-        r"""Return :math:`\sum_i \ln p(y_i \mid x_i)` under the predictive distribution.
-
-        Parameters
-        ----------
-        X, y : array_like
-            Held-out data.
-        reduction : {"sum", "mean", "none"}
-            Sum (a float), mean per point (a float), or the per-point array.
-        """
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-        _, ya, xp = check_X_y(X, y)
-        lpd = self.predictive(X).log_density(ya)
-        if reduction == "none":
-            return lpd
-        return float(xp.sum(lpd)) if reduction == "sum" else float(xp.mean(lpd))
-
-    # -- persistence ---------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict of the settings and the fitted state (lossless).
-
-        Arrays are written as lists of Python floats, which round-trip float64 exactly.
-        """
-        params = {k: v for k, v in self.get_params(deep=False).items() if k != "basis"}
-        for key, value in params.items():
-            if hasattr(value, "shape"):
-                params[key] = to_numpy(value).tolist()
-        d: dict[str, Any] = {
-            "format": "bayesfit.estimator",
-            "format_version": _FORMAT_VERSION,
-            "bayesfit_version": bayesfit.__version__,
-            "class": type(self).__name__,
-            "params": params,
-            "basis": None if self.basis is None else self.basis.to_dict(),
-        }
-        if hasattr(self, "coef_"):
-            state: dict[str, Any] = {
-                "basis_": self.basis_.to_dict(),
-                "n_features_in_": int(self.n_features_in_),
-                "coef_": to_numpy(self.coef_).tolist(),
-                "dtype": str(to_numpy(self.coef_).dtype),
-            }
-            if hasattr(self, "feature_names_in_"):
-                state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
-            for name in self._scalar_state:
-                state[name] = _json_number(getattr(self, name))
-            if hasattr(self, "posterior_"):
-                state["posterior_"] = self.posterior_.to_dict()
-            d["state"] = state
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> _LinearModel:
-        """Rebuild an estimator written by :meth:`to_dict`; arrays go to the default backend.
-
-        Raises
-        ------
-        ValueError
-            If ``d`` is not a bayesfit estimator dict, is of another class, was written in a
-            format version this bayesfit does not read (by a newer one), or is corrupt.
-        """
-        if not isinstance(d, dict) or d.get("format") != "bayesfit.estimator":
-            raise ValueError("not a bayesfit estimator dict (missing format='bayesfit.estimator')")
-        version = d.get("format_version", 1)  # dicts from before the key existed are version 1
-        if version != _FORMAT_VERSION:
-            raise ValueError(
-                f"the estimator dict has format_version {version!r} (written by bayesfit "
-                f"{d.get('bayesfit_version', '?')}); this bayesfit {bayesfit.__version__} reads "
-                f"format_version {_FORMAT_VERSION}: upgrade bayesfit to load it"
-            )
-        target = _ESTIMATORS.get(d.get("class"))
-        if target is None or not issubclass(target, cls):
-            raise ValueError(f"dict describes {d.get('class')!r}, not a {cls.__name__}")
-        try:
-            params = dict(d["params"])
-            if d["basis"] is not None:
-                params["basis"] = _basis.from_dict(d["basis"])
-            est = target(**params)
-            state = d.get("state")
-            if state is not None:
-                est._load_state(state)
-        except KeyError as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: missing key {exc}") from exc
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: {exc}") from exc
-        return est
-
-    def _load_state(self, state: dict[str, Any]) -> None:
-        xp = default_namespace()
-        if state["dtype"] not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {state['dtype']!r}")
-        dtype = getattr(xp, state["dtype"])
-        self.basis_ = _basis.from_dict(state["basis_"])
-        n_features = state["n_features_in_"]
-        if n_features != getattr(self.basis_, "n_features_in_", None):
-            raise ValueError(f"n_features_in_ {n_features!r} does not match the fitted basis")
-        self.n_features_in_ = n_features
-        if "feature_names_in_" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        coef = xp.astype(check_array(state["coef_"], "coef_", ndim=1, xp=xp), dtype)
-        if coef.shape != (self.basis_.n_output_features_,):
-            raise ValueError(
-                f"coef_ has shape {coef.shape}, the basis gives "
-                f"{self.basis_.n_output_features_} weights"
-            )
-        self.coef_ = coef
-        for name in self._scalar_state:
-            setattr(self, name, float(state[name]) if name != "n_iter_" else state[name])
-        if "posterior_" in state:
-            p = state["posterior_"]
-            self.posterior_ = GaussianPosterior(
-                xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
-            )
-            if self.posterior_.mean.shape != coef.shape:
-                raise ValueError("posterior_ does not have the shape of coef_")
+        stats = fit_statistics(self, X, y)
+        self._fit_stats(stats, xp=get_namespace(stats.yty))
+        self.stats_ = stats
 
 
-def _json_number(value: Any) -> Any:
-    value = float(value) if not isinstance(value, int) else value
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # "inf" / "nan": JSON has no literal for them; float() reads both
-    return value
-
-
-class MLERegression(_LinearModel):
+class MLERegression(_StatisticsModel):
     r"""Maximum likelihood: least squares for :math:`w`, mean squared residual for :math:`1/\beta`.
 
     Parameters
@@ -558,7 +590,7 @@ class MLERegression(_LinearModel):
         self.noise_std_ = math.sqrt(mse)
 
 
-class _ConjugateModel(_LinearModel):
+class _ConjugateModel(_StatisticsModel):
     """Estimators computed from the sufficient statistics of PRML ch. 3."""
 
     def _chunk_stats(self, X: Any, t: Any, *, xp: Any) -> SufficientStats:
@@ -874,6 +906,8 @@ _ESTIMATORS: dict[str, type[_LinearModel]] = {
     cls.__name__: cls
     for cls in (MLERegression, MAPRegression, BayesianRegression, EvidenceRegression)
 }
+# Estimators of other modules, which add themselves to _ESTIMATORS when imported.
+_ESTIMATORS_ELSEWHERE = {"PyMCRegression": "bayesfit.pymc_models"}
 
 
 def from_dict(d: dict[str, Any]) -> _LinearModel:

@@ -479,3 +479,10 @@ def test_fit_stream_errors_name_the_chunk():
         bf.MAPRegression().fit_stream([])
     with pytest.raises(ValueError, match="chunk 0"):
         bf.MAPRegression().fit_stream([np.ones(3)])
+
+
+def test_evidence_warns_when_it_does_not_converge():
+    x, t = bf.datasets.sinusoid(30, seed=14)
+    with pytest.warns(bf.ConvergenceWarning, match="did not converge in max_iter=2 .*increase"):
+        model = bf.EvidenceRegression(Polynomial(3), max_iter=2).fit(x, t)
+    assert model.n_iter_ == 2 and np.isfinite(model.alpha_) and model.alpha_ > 0

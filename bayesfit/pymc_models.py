@@ -1,0 +1,746 @@
+r"""Full Bayes for the linear basis-function model: hyperpriors on :math:`\alpha, \beta`, by PyMC.
+
+:class:`PyMCRegression` puts priors on the weight precision :math:`\alpha` and on the noise
+(precision :math:`\beta` or scale :math:`\sigma`) and samples the joint posterior
+
+.. math::
+
+    p(w, \alpha, \beta \mid t) \propto
+        p(t \mid w, \beta)\, \mathcal N(w \mid m_0, \alpha^{-1} I)\, p(\alpha)\, p(\beta).
+
+``method="collapsed"`` integrates :math:`w` out analytically: PyMC samples
+:math:`p(\alpha, \beta \mid t) \propto p(t \mid \alpha, \beta)\, p(\alpha)\, p(\beta)` with the
+evidence of PRML eq. 3.86 computed from the sufficient statistics (so a gradient costs
+:math:`O(M)`, whatever N), then each draw gets an exact :math:`w \sim \mathcal N(m_N, S_N)`.
+``method="nuts"`` samples :math:`(w, \alpha, \beta)` with the likelihood written point by point;
+it is the reference and the only way for the Student-t likelihood.
+
+PyMC and ArviZ are imported inside the methods, never by ``import bayesfit``. The PyMC layer
+works in NumPy float64: inputs of any namespace are copied to the host at the door, and
+predictions come back as NumPy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import threading
+import warnings
+from typing import Any, ClassVar, Self
+
+import array_api_compat.numpy as np_xp
+import numpy as np
+import scipy.special
+import scipy.stats
+from sklearn.utils.validation import check_is_fitted
+
+from bayesfit import basis as _basis
+from bayesfit._backend import to_numpy
+from bayesfit._conjugate import SufficientStats, _Eigen, _evidence_terms, evidence_fit
+from bayesfit._validation import (
+    NONE,
+    POSITIVE_INT,
+    Constraint,
+    InstanceOf,
+    Interval,
+    Options,
+    check_array,
+    check_random_state,
+    validate_params,
+)
+from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning
+from bayesfit.linear import _ESTIMATORS, Predictive, _LinearModel
+from bayesfit.priors import from_dict as priors_from_dict
+from bayesfit.priors import resolve_priors
+
+__all__ = ["ESS_MIN", "RHAT_MAX", "PyMCRegression", "convergence_warnings"]
+
+#: A fit warns when any posterior quantity has a rank-normalised split R-hat above this
+#: (Vehtari et al. 2021) ...
+RHAT_MAX = 1.01
+#: ... or a bulk effective sample size below this.
+ESS_MIN = 400
+
+_NONNEGATIVE_INT = Interval(numbers.Integral, 0, None, "left")
+_RNG = InstanceOf((numbers.Integral, np.random.Generator), "an int or a numpy.random.Generator")
+# Initial values of alpha and beta are clipped into this range: the evidence optimum can sit
+# at a boundary (alpha -> inf when the data are pure noise), where the gradient is useless.
+_INIT_RANGE = (1e-10, 1e10)
+# Points per block when a (draws x points) matrix is formed, to bound memory.
+_BLOCK = 2**22
+
+
+class PyMCRegression(_LinearModel):
+    r"""Bayesian linear regression with hyperpriors on :math:`\alpha` and the noise, by PyMC.
+
+    Parameters
+    ----------
+    basis : bayesfit.basis.Basis, optional
+        Basis functions; ``None`` means the inputs plus a bias column.
+    likelihood : {"normal", "student_t"}, default "normal"
+        The noise model. Student-t noise (scale :math:`\sigma = \beta^{-1/2}`, degrees of
+        freedom :math:`\nu` with a prior) is robust to outliers.
+    priors : dict, optional
+        Hyperpriors, :mod:`bayesfit.priors` objects under the names ``"alpha"`` (weight
+        precision), ``"beta"`` (noise precision) *or* ``"sigma"`` (noise standard deviation
+        / Student-t scale), and ``"nu"`` (Student-t only). Missing names take
+        :data:`bayesfit.priors.DEFAULT_PRIORS`: ``Gamma(1e-6, 1e-6)`` on :math:`\alpha` and
+        :math:`\beta` (nearly flat in their logarithms, as scikit-learn's ``BayesianRidge``)
+        and ``Gamma(2, 0.1)`` on :math:`\nu`.
+    prior_mean : array of shape (M,), optional
+        Prior mean :math:`m_0` of the weights; zero by default.
+    method : {"auto", "collapsed", "nuts"}, default "auto"
+        ``"collapsed"`` samples :math:`(\alpha, \beta)` on the marginal likelihood and draws
+        :math:`w` exactly (normal likelihood only); ``"nuts"`` samples all of
+        :math:`(w, \alpha, \beta)`. ``"auto"`` is ``"collapsed"`` for the normal likelihood,
+        ``"nuts"`` for the Student-t.
+    draws, tune : int, default 1000
+        Draws kept and tuning steps per chain.
+    chains : int, default 4
+        Independent chains (R-hat needs more than one).
+    cores : int, optional
+        Chains run in parallel processes. By default 1 for ``"collapsed"`` (each chain takes
+        well under a second: processes would cost more than they save) and
+        ``min(chains, cpu count)`` for ``"nuts"``. With parallel chains, BLAS is limited to
+        ``cpu count // cores`` threads per chain (oversubscribed BLAS threads made the
+        naive model ~9x slower on two cores).
+    target_accept : float, default 0.8
+        NUTS's target acceptance rate; raise it (0.9-0.99) when divergences are reported.
+    random_seed : int or numpy.random.Generator, optional
+        Seeds PyMC's chains and the exact weight draws of ``"collapsed"``.
+    progressbar : bool, default True
+        PyMC's progress bar.
+    nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, default "pymc"
+        The NUTS implementation (the others must be installed). Fixed to ``"pymc"`` by
+        default so that installing nutpie does not silently change results.
+
+    Attributes
+    ----------
+    idata_ : xarray.DataTree
+        ArviZ data: groups ``posterior`` (``w`` with dims ``(chain, draw, feature)`` and the
+        basis feature names as coords, ``alpha``, ``beta``, ``sigma``, and ``nu`` for the
+        Student-t), ``sample_stats``, ``observed_data`` (``y``), and
+        ``posterior_predictive`` after :meth:`posterior_predictive` with
+        ``extend_idata=True``.
+    coef_ : ndarray of shape (M,)
+        Posterior mean of the weights.
+    alpha_, beta_ : float
+        Posterior means of the precisions.
+    method_ : str
+        The method that ran (``"auto"`` resolved).
+    priors_ : dict
+        The priors used, defaults filled in.
+    basis_, n_features_in_, feature_names_in_
+        As in :class:`~bayesfit.MLERegression`.
+
+    Notes
+    -----
+    The evidence (PRML eq. 3.86), from the eigenvalues :math:`\lambda_i` of
+    :math:`\Phi^T\Phi` and :math:`b = V^T\Phi^T t` computed once:
+
+    .. math::
+
+        \ln p(t \mid \alpha, \beta) = \tfrac M2 \ln\alpha + \tfrac N2 \ln\beta
+            - \tfrac\beta2 \lVert t - \Phi m_N \rVert^2 - \tfrac\alpha2 m_N^T m_N
+            - \tfrac12 \textstyle\sum_i \ln(\alpha + \beta\lambda_i) - \tfrac N2 \ln 2\pi,
+
+    an :math:`O(M)` function of :math:`(\alpha, \beta)`. Given a draw of them,
+    :math:`w = V\,(\beta b + z \sqrt{\alpha + \beta\lambda}) / (\alpha + \beta\lambda)`,
+    :math:`z \sim \mathcal N(0, I)`, is an exact draw from :math:`\mathcal N(m_N, S_N)`
+    (PRML eqs. 3.53-3.54). A non-zero prior mean is handled by fitting :math:`t - \Phi m_0`.
+    Chains start at the evidence optimum (:class:`~bayesfit.EvidenceRegression`), jittered.
+    One compiled collapsed model and NUTS step is kept per set of priors: a refit swaps the
+    statistics in (``pm.set_data``) instead of compiling again.
+    ``log_predictive_density`` is the exact
+    :math:`\ln \frac1S \sum_s p(y \mid x, w_s, \sigma_s[, \nu_s])` over the posterior draws.
+    Convergence is checked after sampling: a :class:`~bayesfit.ConvergenceWarning` is issued
+    for R-hat above :data:`RHAT_MAX`, bulk ESS below :data:`ESS_MIN`, or any divergence.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> x, t = bf.datasets.linear(30, seed=0)
+    >>> model = bf.PyMCRegression(chains=2, random_seed=0, progressbar=False).fit(x, t)
+    >>> model.idata_["posterior"]["w"].dims
+    ('chain', 'draw', 'feature')
+    >>> [round(float(v), 1) for v in model.coef_]  # the truth is (-0.3, 0.5)
+    [-0.3, 0.5]
+    """
+
+    _scalar_state = ("alpha_", "beta_")
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        **_LinearModel._parameter_constraints,
+        "likelihood": [Options(("normal", "student_t"))],
+        "priors": [NONE, InstanceOf(dict, "a dict of bayesfit.priors objects")],
+        "method": [Options(("auto", "collapsed", "nuts"))],
+        "draws": [POSITIVE_INT],
+        "tune": [_NONNEGATIVE_INT],
+        "chains": [POSITIVE_INT],
+        "cores": [NONE, POSITIVE_INT],
+        "target_accept": [Interval(numbers.Real, 0.0, 1.0, "neither")],
+        "random_seed": [NONE, _RNG],
+        "progressbar": [Options((True, False))],
+        "nuts_sampler": [Options(("pymc", "nutpie", "numpyro", "blackjax"))],
+    }  # prior_mean is an array, checked against M in fit
+
+    def __init__(
+        self,
+        basis: _basis.Basis | None = None,
+        likelihood: str = "normal",
+        priors: dict[str, Any] | None = None,
+        prior_mean: Any = None,
+        method: str = "auto",
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        cores: int | None = None,
+        target_accept: float = 0.8,
+        random_seed: int | np.random.Generator | None = None,
+        progressbar: bool = True,
+        nuts_sampler: str = "pymc",
+    ):
+        self.basis = basis
+        self.likelihood = likelihood
+        self.priors = priors
+        self.prior_mean = prior_mean
+        self.method = method
+        self.draws = draws
+        self.tune = tune
+        self.chains = chains
+        self.cores = cores
+        self.target_accept = target_accept
+        self.random_seed = random_seed
+        self.progressbar = progressbar
+        self.nuts_sampler = nuts_sampler
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any) -> Self:
+        """Sample the posterior of the weights and the hyperparameters.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples,) or (n_samples, n_features)
+            Inputs; copied to NumPy float64.
+        y : array_like of shape (n_samples,)
+            Targets.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError, TypeError
+            For bad data or settings (including invalid priors, ``method="collapsed"`` with
+            the Student-t likelihood, a ``prior_mean`` of the wrong shape), before sampling.
+        """
+        validate_params(self, self._parameter_constraints)
+        self._resolved_method()
+        resolve_priors(self.priors, self.likelihood)
+        return super().fit(X, y)
+
+    def _resolved_method(self) -> str:
+        if self.method == "auto":
+            return "collapsed" if self.likelihood == "normal" else "nuts"
+        if self.method == "collapsed" and self.likelihood != "normal":
+            raise ValueError(
+                "method='collapsed' integrates the weights out, which needs the normal "
+                "likelihood; use method='nuts' (or 'auto') for likelihood='student_t'"
+            )
+        return self.method
+
+    def _prior_mean(self, M: int) -> np.ndarray:
+        if self.prior_mean is None:
+            return np.zeros(M)
+        m0 = to_numpy(check_array(self.prior_mean, "prior_mean", ndim=1)).astype(np.float64)
+        if m0.shape != (M,):
+            raise ValueError(f"prior_mean must have shape ({M},), got {m0.shape}")
+        return m0
+
+    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
+        Phi = to_numpy(self.basis_._design(X)).astype(np.float64, copy=False)
+        t = to_numpy(t).astype(np.float64, copy=False)
+        M = Phi.shape[1]
+        m0 = self._prior_mean(M)
+        method = self._resolved_method()
+        priors = resolve_priors(self.priors, self.likelihood)
+        rng = check_random_state(self.random_seed, "random_seed")
+        names = [str(n) for n in self.basis_.get_feature_names_out(self._input_names())]
+
+        # w - m0 ~ N(0, alpha^-1 I) and t - Phi m0 = Phi (w - m0) + noise: the zero-mean
+        # kernels apply to the shifted targets.
+        resid = t - Phi @ m0 if np.any(m0) else t
+        stats = SufficientStats.from_design(Phi, resid, bias=False, xp=np_xp)
+        eig = _Eigen.of(stats, xp=np_xp)
+        alpha0, beta0 = _evidence_start(stats)
+        sample_kwargs = {
+            "draws": self.draws,
+            "tune": self.tune,
+            "chains": self.chains,
+            "random_seed": int(rng.integers(2**31 - 1)),
+            "progressbar": self.progressbar,
+            "target_accept": self.target_accept,
+            "nuts_sampler": self.nuts_sampler,
+            "compute_convergence_checks": False,  # ours follow, as ConvergenceWarning
+        }
+        if method == "collapsed":
+            # PyMC's own jitter: uniform(-1, 1) on the log scale, one start per chain
+            u = rng.uniform(-1.0, 1.0, (self.chains, 2))
+            noise = ("sigma", beta0**-0.5) if "sigma" in priors else ("beta", beta0)
+            inits = [
+                {"alpha": alpha0 * math.exp(ua), noise[0]: noise[1] * math.exp(ub)} for ua, ub in u
+            ]
+            idata = _sample_collapsed(
+                eig, Phi.shape[0], priors, inits, cores=self.cores or 1, **sample_kwargs
+            )
+            post = idata["posterior"].to_dataset()
+            z = rng.standard_normal((*post["alpha"].shape, M))
+            w = m0 + _weight_draws(eig, post["alpha"].values, post["beta"].values, z)
+            post["w"] = (("chain", "draw", "feature"), w)
+            idata["posterior"] = post.assign_coords(feature=names)
+            idata["observed_data"] = _observed(t)
+        else:
+            w0 = m0 + _weight_draws(eig, np.asarray(alpha0), np.asarray(beta0), np.zeros(M))
+            coords = {"feature": names, "obs": np.arange(Phi.shape[0])}
+            model = _nuts_model(Phi, t, m0, self.likelihood, priors, coords, (alpha0, beta0, w0))
+            cores = self.cores or min(self.chains, os.cpu_count() or 1)
+            idata = _sample(model, cores=cores, **sample_kwargs)
+        if "constant_data" in idata.children:
+            del idata["constant_data"]  # the statistics / design matrix: internal, and large
+        ordered = ["w", "alpha", "beta", "sigma", "nu"]
+        post = idata["posterior"].to_dataset()
+        idata["posterior"] = post[[v for v in ordered if v in post.data_vars]]
+
+        for message in convergence_warnings(idata):
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)  # at the caller of fit
+        self.idata_ = idata
+        self.method_ = method
+        self.priors_ = priors
+        self.coef_ = idata["posterior"]["w"].mean(("chain", "draw")).values
+        self.alpha_ = float(idata["posterior"]["alpha"].mean())
+        self.beta_ = float(idata["posterior"]["beta"].mean())
+
+    def _input_names(self) -> Any:
+        return getattr(self, "feature_names_in_", None)
+
+    # -- the posterior draws -------------------------------------------------------------------
+    def _draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Flattened draws: w (S, M), sigma (S,), nu (S,) or None."""
+        check_is_fitted(self, "idata_")
+        post = self.idata_["posterior"]
+        w = post["w"].values.reshape(-1, self.coef_.shape[0])
+        sigma = post["sigma"].values.reshape(-1)
+        nu = post["nu"].values.reshape(-1) if "nu" in post.data_vars else None
+        return w, sigma, nu
+
+    def _design(self, X: Any) -> Any:
+        return to_numpy(super()._design(X)).astype(np.float64, copy=False)
+
+    def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
+        w, sigma, nu = self._draws()
+        cov = np.cov(w, rowvar=False, ddof=0).reshape(w.shape[1], w.shape[1])
+        func_var = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
+        noise = sigma**2
+        if nu is not None:  # Student-t variance sigma^2 nu / (nu - 2), infinite for nu <= 2
+            noise = np.where(nu > 2, noise * nu / np.where(nu > 2, nu - 2, 1.0), np.inf)
+        return Phi @ self.coef_, func_var + float(np.mean(noise))
+
+    def predictive(self, X: Any) -> Predictive:
+        r"""Return the moment-matched normal predictive at each row of ``X``.
+
+        Mean and variance are those of the posterior draws:
+        :math:`\operatorname{Var} = \operatorname{Var}_s[\phi^T w_s] + \mathbb E_s[\sigma_s^2]`
+        (times :math:`\nu/(\nu-2)` for Student-t noise; infinite if some :math:`\nu \le 2`).
+        For the exact predictive use :meth:`posterior_predictive` (draws) or
+        :meth:`log_predictive_density`.
+
+        Returns
+        -------
+        Predictive
+        """
+        return super().predictive(X)
+
+    def _log_density(self, X: Any, y: Any) -> np.ndarray:
+        # The exact predictive density, a mixture over the posterior draws (not the
+        # moment-matched normal of `predictive`): ln (1/S) sum_s p(y | x, w_s, sigma_s[, nu_s]).
+        Phi = self._design(X)
+        y = to_numpy(y).astype(np.float64, copy=False)
+        w, sigma, nu = self._draws()
+        step = max(1, _BLOCK // w.shape[0])
+        lpd = np.empty(y.shape[0])
+        for start in range(0, y.shape[0], step):
+            rows = slice(start, start + step)
+            mu = w @ Phi[rows].T  # (S, block)
+            if nu is None:
+                logp = scipy.stats.norm.logpdf(y[rows], mu, sigma[:, None])
+            else:
+                logp = scipy.stats.t.logpdf(y[rows], nu[:, None], mu, sigma[:, None])
+            lpd[rows] = scipy.special.logsumexp(logp, axis=0) - math.log(w.shape[0])
+        return lpd
+
+    def sample_functions(self, X: Any, n: int = 10, random_state: Any = None) -> np.ndarray:
+        r"""Return ``n`` curves :math:`w_s^T\phi(x)` for randomly picked posterior draws.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_points,) or (n_points, n_features)
+        n : int, default 10
+            At most the number of posterior draws.
+        random_state : None, int or numpy.random.Generator
+
+        Returns
+        -------
+        ndarray of shape (n, n_points)
+        """
+        w, _, _ = self._draws()
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= w.shape[0]:
+            raise ValueError(f"n must be an int in [1, {w.shape[0]}] (the draws), got {n!r}")
+        rng = check_random_state(random_state)
+        return w[rng.choice(w.shape[0], size=n, replace=False)] @ self._design(X).T
+
+    def posterior_predictive(
+        self, X: Any, random_state: Any = None, extend_idata: bool = False
+    ) -> np.ndarray:
+        r"""Return draws of new targets :math:`\tilde t \sim p(\tilde t \mid x, t)`, one per draw.
+
+        Each posterior draw :math:`(w_s, \sigma_s[, \nu_s])` gives one
+        :math:`\tilde t = w_s^T\phi(x) + \sigma_s \epsilon`, :math:`\epsilon` standard normal
+        (or Student-t with :math:`\nu_s` degrees of freedom).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_points,) or (n_points, n_features)
+            Inputs; the training inputs for a posterior predictive check.
+        random_state : None, int or numpy.random.Generator
+        extend_idata : bool, default False
+            Also store the draws as the ``posterior_predictive`` group of ``idata_``
+            (variable ``y``, dims ``(chain, draw, obs)``), as ArviZ's checks expect.
+
+        Returns
+        -------
+        ndarray of shape (chains, draws, n_points)
+        """
+        if extend_idata not in (True, False):
+            raise TypeError(f"extend_idata must be a bool, got {extend_idata!r}")
+        Phi = self._design(X)
+        rng = check_random_state(random_state)
+        post = self.idata_["posterior"]
+        mean = np.einsum("cdm,nm->cdn", post["w"].values, Phi)
+        sigma = post["sigma"].values[..., None]
+        if "nu" in post.data_vars:
+            eps = rng.standard_t(post["nu"].values[..., None], size=mean.shape)
+        else:
+            eps = rng.standard_normal(mean.shape)
+        draws = mean + sigma * eps
+        if extend_idata:
+            import xarray as xr
+
+            self.idata_["posterior_predictive"] = xr.Dataset(
+                {"y": (("chain", "draw", "obs"), draws)},
+                coords={"chain": post["chain"].values, "draw": post["draw"].values},
+            )
+        return draws
+
+    def summary(self, **kwargs: Any) -> Any:
+        """Return ArviZ's summary table (mean, sd, interval, ESS, R-hat, MCSE) of the posterior.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :func:`arviz.summary` (``var_names``, ``ci_prob``, ``kind``, ...).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        check_is_fitted(self, "idata_")
+        import arviz as az
+
+        return az.summary(self.idata_, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict of the settings, the priors and the posterior draws.
+
+        The posterior group (every draw of ``w``, ``alpha``, ``beta``, ``sigma``, ``nu``) is
+        kept, so a rebuilt model predicts exactly as this one; ``sample_stats`` and
+        ``observed_data`` are not (save ``idata_.to_netcdf(path)`` for those). A
+        ``numpy.random.Generator`` as ``random_seed`` is written as ``None``.
+
+        Returns
+        -------
+        dict
+        """
+        d = super().to_dict()
+        params = d["params"]
+        if self.priors is not None:
+            params["priors"] = {k: p.to_dict() for k, p in self.priors.items()}
+        if isinstance(self.random_seed, np.random.Generator):
+            params["random_seed"] = None
+        if "state" in d:
+            post = self.idata_["posterior"]
+            d["state"].update(
+                method_=self.method_,
+                priors_={k: p.to_dict() for k, p in self.priors_.items()},
+                posterior={name: post[name].values.tolist() for name in post.data_vars},
+            )
+        return d
+
+    @classmethod
+    def _params_from_dict(cls, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("priors") is not None:
+            params["priors"] = {k: priors_from_dict(p) for k, p in params["priors"].items()}
+        return params
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        import xarray as xr
+
+        super()._load_state(state)
+        names = [str(n) for n in self.basis_.get_feature_names_out(self._input_names())]
+        post = {
+            k: (("chain", "draw", "feature") if k == "w" else ("chain", "draw"), np.asarray(v))
+            for k, v in state["posterior"].items()
+        }
+        chains, draws = post["alpha"][1].shape
+        coords = {"chain": np.arange(chains), "draw": np.arange(draws), "feature": names}
+        self.idata_ = xr.DataTree.from_dict({"posterior": xr.Dataset(post, coords=coords)})
+        self.method_ = state["method_"]
+        self.priors_ = {k: priors_from_dict(p) for k, p in state["priors_"].items()}
+
+
+_ESTIMATORS["PyMCRegression"] = PyMCRegression
+
+
+# -- kernels (NumPy arrays; the PyMC graph builders import PyMC lazily) ------------------------
+def _evidence_start(stats: SufficientStats) -> tuple[float, float]:
+    """Return the evidence optimum (alpha, beta), clipped into a range with useful gradients."""
+    with warnings.catch_warnings():  # a start point only: its own warnings do not concern us
+        warnings.simplefilter("ignore", BayesfitWarning)
+        fit = evidence_fit(
+            stats,
+            alpha_init=None,
+            beta_init=None,
+            max_iter=200,
+            tol=1e-6,
+            global_search=True,
+            xp=np_xp,
+        )
+    lo, hi = _INIT_RANGE
+    return min(max(fit.alpha, lo), hi), min(max(fit.beta, lo), hi)
+
+
+def _weight_draws(eig: _Eigen, alpha: Any, beta: Any, z: Any) -> np.ndarray:
+    r"""Exact draws :math:`w \sim \mathcal N(m_N, S_N)`, one per :math:`(\alpha, \beta)` pair.
+
+    ``alpha`` and ``beta`` have any shape ``s``; ``z`` (standard normals) has shape
+    ``s + (M,)``. In the eigenbasis of :math:`\Phi^T\Phi`, :math:`S_N` is diagonal with
+    entries :math:`1/(\alpha + \beta\lambda_i)` and :math:`m_N = \beta b / (\alpha +
+    \beta\lambda)`.
+    """
+    alpha, beta = np.asarray(alpha)[..., None], np.asarray(beta)[..., None]
+    denom = alpha + beta * eig.lam
+    return (beta * eig.b / denom + z / np.sqrt(denom)) @ eig.V.T
+
+
+def _noise_variables(priors: dict[str, Any], beta0: float | None = None) -> tuple[Any, Any]:
+    """Return the noise precision and scale: one has the prior, the other is Deterministic."""
+    import pymc as pm
+
+    on_sigma = "sigma" in priors
+    start = {} if beta0 is None else {"initval": beta0**-0.5 if on_sigma else beta0}
+    if on_sigma:
+        sigma = priors["sigma"].to_pymc("sigma", **start)
+        return pm.Deterministic("beta", sigma**-2), sigma
+    beta = priors["beta"].to_pymc("beta", **start)
+    return beta, pm.Deterministic("sigma", beta**-0.5)
+
+
+def _collapsed_model(priors: dict[str, Any]) -> Any:
+    r"""PyMC model over :math:`(\alpha, \beta)` with the evidence as a Potential.
+
+    The eigen-statistics are ``pm.Data`` (shared variables, here placeholders), so the graph
+    depends neither on the data's values nor on M: one compiled model serves every fit.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    with pm.Model() as model:
+        shared = _Eigen(
+            lam=pm.Data("lam", np.ones(1)),
+            V=None,  # the evidence needs only the eigenvalues and b = V^T Phi^T t
+            b=pm.Data("b", np.zeros(1)),
+            rss_ml=pm.Data("rss_ml", 1.0),
+            positive=pm.Data("positive", np.ones(1, dtype=bool)),
+            lam_max=None,  # used only to flag the all-noise boundary, not by the evidence
+        )
+        n_obs = pm.Data("n", 1.0)
+        alpha = priors["alpha"].to_pymc("alpha")
+        beta, _ = _noise_variables(priors)
+        a, b = pt.reshape(alpha, (1, 1)), pt.reshape(beta, (1, 1))
+        log_ev = _evidence_terms(shared, a, b, n_obs, xp=pt)[3][0]
+        pm.Potential("log_evidence", log_ev)
+    return model
+
+
+# Collapsed models with their compiled NUTS step, by (priors, target_accept): a refit only
+# swaps the statistics in with pm.set_data, skipping graph building and compilation (about
+# 0.5 s of a 1.5 s fit). The lock serialises fits that share an entry (across threads).
+_COLLAPSED: dict[tuple, tuple[Any, Any, threading.Lock]] = {}
+_COLLAPSED_MAX = 16
+
+
+def _sample_collapsed(
+    eig: _Eigen,
+    n: int,
+    priors: dict[str, Any],
+    inits: list[dict[str, float]],
+    *,
+    target_accept: float,
+    nuts_sampler: str,
+    **kwargs: Any,
+) -> Any:
+    """Sample the collapsed model of these statistics, reusing a compiled model and step."""
+    import pymc as pm
+
+    key = (tuple(sorted(priors.items())), target_accept)
+    if key not in _COLLAPSED:
+        if len(_COLLAPSED) >= _COLLAPSED_MAX:
+            del _COLLAPSED[next(iter(_COLLAPSED))]
+        model = _collapsed_model(priors)
+        _COLLAPSED[key] = (
+            model,
+            pm.NUTS(model=model, target_accept=target_accept),
+            threading.Lock(),
+        )
+    model, step, lock = _COLLAPSED[key]
+    data = {
+        "lam": eig.lam,
+        "b": eig.b,
+        "rss_ml": eig.rss_ml,
+        "positive": eig.positive,
+        "n": float(n),
+    }
+    with lock:
+        pm.set_data(data, model=model)
+        if nuts_sampler == "pymc":
+            return _sample(model, step=step, initvals=inits, **kwargs)
+        # other samplers compile the model themselves and jitter their own starts
+        return _sample(
+            model,
+            initvals=inits[0],
+            nuts_sampler=nuts_sampler,
+            target_accept=target_accept,
+            **kwargs,
+        )
+
+
+def _nuts_model(
+    Phi: np.ndarray,
+    t: np.ndarray,
+    m0: np.ndarray,
+    likelihood: str,
+    priors: dict[str, Any],
+    coords: dict[str, Any],
+    start: tuple,
+) -> Any:
+    """PyMC model over (w, alpha, beta[, nu]) with the likelihood written point by point."""
+    import pymc as pm
+
+    with pm.Model(coords=coords) as model:
+        design = pm.Data("Phi", Phi, dims=("obs", "feature"))
+        target = pm.Data("t", t, dims="obs")
+        alpha = priors["alpha"].to_pymc("alpha", initval=start[0])
+        _, sigma = _noise_variables(priors, start[1])
+        w = pm.Normal("w", mu=m0, sigma=alpha**-0.5, dims="feature", initval=start[2])
+        mu = design @ w
+        if likelihood == "normal":
+            pm.Normal("y", mu=mu, sigma=sigma, observed=target, dims="obs")
+        else:
+            nu = priors["nu"].to_pymc("nu")
+            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=target, dims="obs")
+    return model
+
+
+def _sample(model: Any, *, cores: int, chains: int, **kwargs: Any) -> Any:
+    """``pm.sample`` with one BLAS thread pool per parallel chain sized to share the CPUs.
+
+    PyMC limits BLAS threads itself only for the spawn/forkserver start methods
+    (pymc-devs/pymc#7354); with fork (Linux) the limit set here in the parent is inherited.
+    """
+    import pymc as pm
+    from threadpoolctl import threadpool_limits
+
+    parallel = min(cores, chains)
+    limit = max(1, (os.cpu_count() or 1) // parallel) if parallel > 1 else None
+    with threadpool_limits(limits=limit, user_api="blas"):
+        return pm.sample(model=model, cores=cores, chains=chains, **kwargs)
+
+
+def _observed(t: np.ndarray) -> Any:
+    import xarray as xr
+
+    return xr.Dataset({"y": (("obs",), t)}, coords={"obs": np.arange(t.shape[0])})
+
+
+def convergence_warnings(idata: Any) -> list[str]:
+    """Return one message per failed MCMC check of ``idata``'s posterior (empty when fine).
+
+    Checks: rank-normalised split R-hat above :data:`RHAT_MAX`, bulk ESS below
+    :data:`ESS_MIN` (Vehtari et al. 2021), and divergent transitions after tuning. Each
+    message names the worst quantity and the remedy.
+
+    Parameters
+    ----------
+    idata : xarray.DataTree
+        With a ``posterior`` group (dims ``chain, draw, ...``) and, optionally,
+        ``sample_stats`` with the per-draw flag ``diverging``.
+
+    Returns
+    -------
+    list of str
+    """
+    import arviz as az
+
+    post = idata["posterior"].to_dataset()
+    messages = []
+    rhat_name, rhat = _worst(az.rhat(post), largest=True)
+    if rhat > RHAT_MAX:
+        messages.append(
+            f"R-hat is {rhat:.3f} > {RHAT_MAX} for {rhat_name}: the chains disagree; run longer "
+            f"(increase tune and draws) or check for multiple modes"
+        )
+    ess_name, ess = _worst(az.ess(post, method="bulk"), largest=False)
+    if ess < ESS_MIN:
+        messages.append(
+            f"bulk ESS is {ess:.0f} < {ESS_MIN} for {ess_name}: increase draws (or chains); "
+            f"for the normal likelihood method='collapsed' mixes far better"
+        )
+    if "sample_stats" in idata.children:
+        stats = idata["sample_stats"]
+        # a per-draw flag; PyMC's "divergences" is a running count, not a flag
+        n_div = int(stats["diverging"].values.sum()) if "diverging" in stats.data_vars else 0
+        if n_div:
+            messages.append(
+                f"{n_div} divergent transitions after tuning: the posterior has regions NUTS "
+                f"cannot follow; increase target_accept (e.g. 0.95), or use "
+                f"method='collapsed' for the normal likelihood"
+            )
+    return messages
+
+
+def _worst(ds: Any, *, largest: bool) -> tuple[str, float]:
+    """Return the label (``"w[x0]"``) and value of the worst entry of a Dataset of diagnostics.
+
+    NaN (a constant chain, say) counts as the worst possible value.
+    """
+    entries: list[tuple[float, str]] = []
+    for name, da in ds.data_vars.items():
+        values = np.atleast_1d(da.values).astype(np.float64).ravel()
+        values = np.where(np.isnan(values), np.inf if largest else -np.inf, values)
+        if da.ndim == 1:
+            labels = [f"{name}[{c}]" for c in da[da.dims[0]].values]
+        else:
+            labels = [name if da.ndim == 0 else f"{name}[{i}]" for i in range(values.size)]
+        entries += zip(values.tolist(), labels, strict=True)
+    value, label = max(entries) if largest else min(entries)
+    return label, value
