@@ -10,7 +10,9 @@ with ``-s``) and stated in docs/reliability.md.
 
 from __future__ import annotations
 
+import functools
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -175,6 +177,65 @@ for param, bads in {
     bads = {k: v for k, v in bads.items() if not (k == "none" and param.endswith("_init"))}
     value_cases("EvidenceRegression.fit", param, bads,
                 lambda v, p=param: ESTIMATORS["EvidenceRegression"](**{p: v}).fit(x, t))
+
+# -- PyMCRegression (fitted lazily: only the cases that need a fit pay for PyMC) -----------------
+
+
+@functools.cache
+def _pymc_fitted():
+    from bayesfit.priors import Gamma
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bf.ConvergenceWarning)  # a short run, on purpose
+        return bf.PyMCRegression(B.Polynomial(2), priors={"alpha": Gamma(2.0, 2.0)}, chains=2,
+                                 draws=30, tune=30, random_seed=0, progressbar=False).fit(x, t)
+
+
+def _pymc(**kw):
+    return bf.PyMCRegression(B.Polynomial(2), progressbar=False, **kw)
+
+
+est = "PyMCRegression"
+array_cases(f"{est}.fit", "X", X2, lambda v: _pymc().fit(v, t), wrong_shape=X3D)
+array_cases(f"{est}.fit", "y", t, lambda v: _pymc().fit(x, v), wrong_shape=np.zeros((8, 2)))
+_add(f"{est}.fit", "y", "length", lambda: _pymc().fit(x, t[:-1]))
+array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _pymc(prior_mean=v).fit(x, t),
+            wrong_shape=np.zeros(M + 1), skip=("empty", "none"))
+for param, bads in {
+    "likelihood": {"unknown": "laplace", "none": None},
+    "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
+    "method": {"unknown": "gibbs"},
+    "draws": BAD_POSITIVE_INT,
+    "tune": {"negative": -1, "float": 2.5, "string": "10"},
+    "chains": BAD_POSITIVE_INT,
+    "cores": {"zero": 0, "float": 1.5},
+    "target_accept": {"zero": 0.0, "one": 1.0, "nan": np.nan, "string": "0.9"},
+    "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
+    "progressbar": BAD_BOOL,
+    "nuts_sampler": {"unknown": "stan"},
+    "basis": {"string": "poly:2"},
+}.items():
+    value_cases(f"{est}.fit", param, bads, lambda v, p=param: _pymc(**{p: v}).fit(x, t))
+for method in ("predict", "predictive", "posterior_predictive"):
+    array_cases(f"{est}.{method}", "X", X2, lambda v, m=method: getattr(_pymc_fitted(), m)(v),
+                wrong_shape=TWO_FEATURES)
+for method in ("score", "log_predictive_density"):
+    array_cases(f"{est}.{method}", "X", X2,
+                lambda v, m=method: getattr(_pymc_fitted(), m)(v, t), wrong_shape=TWO_FEATURES)
+    array_cases(f"{est}.{method}", "y", t,
+                lambda v, m=method: getattr(_pymc_fitted(), m)(x, v), wrong_shape=t[:-1])
+value_cases(f"{est}.log_predictive_density", "reduction", BAD_REDUCTION,
+            lambda v: _pymc_fitted().log_predictive_density(x, t, reduction=v))
+array_cases(f"{est}.sample_functions", "X", X2, lambda v: _pymc_fitted().sample_functions(v, 2),
+            wrong_shape=TWO_FEATURES)
+value_cases(f"{est}.sample_functions", "n", {**BAD_POSITIVE_INT, "more than the draws": 61},
+            lambda v: _pymc_fitted().sample_functions(x, v))
+value_cases(f"{est}.sample_functions", "random_state", BAD_RANDOM_STATE,
+            lambda v: _pymc_fitted().sample_functions(x, 2, random_state=v))
+value_cases(f"{est}.posterior_predictive", "random_state", BAD_RANDOM_STATE,
+            lambda v: _pymc_fitted().posterior_predictive(x, random_state=v))
+value_cases(f"{est}.posterior_predictive", "extend_idata", BAD_BOOL,
+            lambda v: _pymc_fitted().posterior_predictive(x, extend_idata=v))
 
 # -- Predictive and GaussianPosterior --------------------------------------------------------------
 

@@ -16,8 +16,9 @@ Simulation-based calibration (Talts et al. 2018, arXiv:1804.06788)
 
 Every check also runs a negative control that must fail (a posterior or predictive that is
 deliberately wrong), so the tests have power. All randomness is seeded: the outcomes are
-deterministic. The default sizes take about two seconds; ``@pytest.mark.slow`` repeats them
-ten times larger.
+deterministic. The default sizes take about five seconds; ``@pytest.mark.slow`` repeats them
+ten times larger (about 40 s) and runs SBC of PyMCRegression's NUTS model (about 90 s; the
+collapsed sampler's SBC is in tests/test_pymc_models.py).
 """
 
 from __future__ import annotations
@@ -168,3 +169,43 @@ def test_slow_coverage_and_sbc_with_ten_times_the_simulations():
     _run_coverage(20000, seed=11)
     _assert_calibrated(_pit(_evidence, 10000, n=200, seed=12))
     _run_sbc(10000, seed=13)
+
+
+@pytest.mark.slow
+def test_sbc_of_pymc_regression_with_nuts():
+    """SBC of the full model (w, alpha, beta) sampled by NUTS.
+
+    tests/test_pymc_models.py calibrates the collapsed sampler; this checks the explicit
+    model PyMC samples with NUTS. 100 replications with alpha, beta from proper Gamma
+    hyperpriors, w ~ N(0, 1/alpha), 20 points on a line; 2 chains of 200 draws thinned to
+    100 (ranks 0..100, in 10 bins). Each of alpha, beta, w_0, w_1 must pass the chi-square
+    test at p > 0.001. About 1 s per replication.
+    """
+    from bayesfit.priors import Gamma
+
+    priors = {"alpha": Gamma(3.0, 3.0), "beta": Gamma(3.0, 0.3)}
+    rng = np.random.default_rng(2018)
+    x = rng.uniform(-1.0, 1.0, 20)
+    Phi = np.column_stack([np.ones_like(x), x])
+    model = bf.PyMCRegression(priors=priors, method="nuts", chains=2, cores=1, draws=200,
+                              tune=300, progressbar=False)
+    names = ("alpha", "beta", "w0", "w1")
+    ranks = np.empty((100, 4), dtype=np.int64)
+    for r in range(ranks.shape[0]):
+        alpha = priors["alpha"].sample(1, rng)[0]
+        beta = priors["beta"].sample(1, rng)[0]
+        w = rng.normal(0.0, alpha**-0.5, 2)
+        t = Phi @ w + rng.normal(0.0, beta**-0.5, x.shape[0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bf.ConvergenceWarning)  # short chains, thinned
+            model.set_params(random_seed=int(rng.integers(2**31))).fit(x, t)
+        post = model.idata_["posterior"]
+        draws = np.column_stack([
+            post["alpha"].values.reshape(-1), post["beta"].values.reshape(-1),
+            post["w"].values[..., 0].reshape(-1), post["w"].values[..., 1].reshape(-1),
+        ])[::4]
+        ranks[r] = np.sum(draws < np.array([alpha, beta, *w])[None, :], axis=0)
+    n = draws.shape[0]  # 100 draws: ranks 0..100
+    counts = np.stack([np.bincount(c * N_BINS // (n + 1), minlength=N_BINS) for c in ranks.T])
+    pvalues = dict(zip(names, scipy.stats.chisquare(counts, axis=1).pvalue, strict=True))
+    assert min(pvalues.values()) > P_REJECT, pvalues

@@ -12,6 +12,7 @@ import filecmp
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,26 @@ def test_cli_fit_is_byte_identical_in_process(tmp_path, capsys):
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]
     _assert_same_tree(tmp_path / "a", tmp_path / "b")
+
+
+@pytest.mark.parametrize("method", ["collapsed", "nuts"])
+def test_pymc_regression_same_seed_same_draws(method):
+    from bayesfit.priors import Gamma
+
+    x, t = bf.datasets.linear(15, seed=2)
+
+    def fit(seed):
+        model = bf.PyMCRegression(
+            priors={"alpha": Gamma(2.0, 2.0)}, method=method, chains=2, cores=1, draws=40,
+            tune=40, random_seed=seed, progressbar=False,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bf.ConvergenceWarning)  # short on purpose
+            return model.fit(x, t)
+
+    a, b, c = fit(5), fit(5), fit(6)
+    for name in ("w", "alpha", "beta"):
+        _same(a.idata_["posterior"][name].values, b.idata_["posterior"][name].values)
+    _differ(a.idata_["posterior"]["w"].values, c.idata_["posterior"]["w"].values)
+    _same(a.posterior_predictive(x, random_state=1), b.posterior_predictive(x, random_state=1))
+    _same(a.sample_functions(x, 4, random_state=2), b.sample_functions(x, 4, random_state=2))

@@ -1,8 +1,9 @@
 """Persistence: to_dict / from_dict (through JSON text) and pickle give identical predictions.
 
-Covers the four estimators on each backend and dtype, fitted in one batch or chunk by chunk,
-the MLP (pickle only: it has no to_dict), the model.json the CLI writes, and the errors for
-corrupt and version-mismatched dicts.
+Covers the four conjugate estimators on each backend and dtype, fitted in one batch or chunk
+by chunk, PyMCRegression (its posterior draws travel in the dict), the MLP (pickle only: it
+has no to_dict), the model.json the CLI writes, and the errors for corrupt and
+version-mismatched dicts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -188,3 +190,37 @@ def test_unknown_format_version_is_rejected(version):
 def test_not_an_estimator_dict(d):
     with pytest.raises(ValueError, match="not a bayesfit estimator dict"):
         bf.from_dict(d)
+
+
+def _pymc_model(seed=0):
+    from bayesfit.priors import Gamma
+
+    x, t = bf.datasets.linear(20, seed=1)
+    return bf.PyMCRegression(
+        bf.basis.Polynomial(2), priors={"alpha": Gamma(2.0, 2.0)}, chains=2, draws=60, tune=60,
+        random_seed=seed, progressbar=False,
+    ).fit(x, t)
+
+
+def _pymc_outputs(model):
+    out = list(model.predict(X_NEW, return_std=True))
+    out.append(model.log_predictive_density(X_NEW, np.sin(X_NEW), reduction="none"))
+    out.append(model.sample_functions(X_NEW, 5, random_state=3))
+    out.append(model.posterior_predictive(X_NEW, random_state=4))
+    return [np.asarray(a) for a in out]
+
+
+def test_pymc_regression_round_trips_through_json_and_pickle():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bf.ConvergenceWarning)  # a short run, on purpose
+        model = _pymc_model()
+    restored = bf.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert type(restored) is bf.PyMCRegression
+    assert restored.priors_ == model.priors_ and restored.method_ == model.method_
+    _assert_identical(_pymc_outputs(restored), _pymc_outputs(model))
+    unpickled = pickle.loads(pickle.dumps(model))
+    _assert_identical(_pymc_outputs(unpickled), _pymc_outputs(model))
+    corrupt = model.to_dict()
+    del corrupt["state"]["posterior"]
+    with pytest.raises(ValueError, match="corrupt bayesfit estimator dict"):
+        bf.from_dict(corrupt)
