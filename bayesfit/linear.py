@@ -46,6 +46,8 @@ from bayesfit._validation import (
     Constraint,
     InstanceOf,
     Options,
+    as_floating,
+    as_numeric,
     check_array,
     check_features,
     check_random_state,
@@ -92,11 +94,12 @@ class Predictive:
     def __init__(self, mean: Any, var: Any):
         xp = get_namespace(mean, var)
         mean = check_array(mean, "mean", ndim=1, xp=xp)
-        var = check_array(var, "var", ndim=1, xp=xp)
+        # +inf is a variance too (Student-t noise with nu <= 2): only NaN and negatives are bad
+        var = as_floating(as_numeric(var, "var", xp=xp), xp=xp)
         if var.shape != mean.shape:
             raise ValueError(f"var must have the shape of mean {mean.shape}, got {var.shape}")
-        if not bool(xp.min(var) >= 0):
-            raise ValueError("var must be non-negative (a variance)")
+        if not bool(xp.min(var) >= 0):  # NaN fails the comparison too
+            raise ValueError("var must be in [0, inf] (a variance); it has NaN or a negative")
         dtype = xp.result_type(mean.dtype, var.dtype)
         self.mean = xp.astype(mean, dtype, copy=False)
         self.var = xp.astype(var, dtype, copy=False)
