@@ -390,12 +390,20 @@ def evidence_fit(
 
     Iteration stops when every start has moved less than ``tol`` in
     :math:`|\Delta \ln\alpha| + |\Delta \ln\beta|`.
+
+    The iteration runs on targets scaled to unit mean square, :math:`t' = t/s`: the maximum
+    moves to :math:`(\alpha s^2, \beta s^2)` and the evidence by :math:`N \ln s`, exactly,
+    and the precisions stay well inside the range where the iteration clips them (in
+    float32, :math:`\beta` for targets of size 1e-8 would otherwise exceed it).
     """
+    mean_square = float(stats.yty) / stats.n
+    scale = mean_square if 0.0 < mean_square < math.inf else 1.0
+    stats = SufficientStats(stats.xtx, stats.xty / math.sqrt(scale), stats.yty / scale, stats.n)
     eig = _Eigen.of(stats, xp=xp)
     dtype = eig.lam.dtype
     var_t = max(float(stats.yty) / stats.n, 1e-300)
-    a0 = float(alpha_init) if alpha_init is not None else 1.0
-    b0 = float(beta_init) if beta_init is not None else 1.0 / var_t
+    a0 = float(alpha_init) * scale if alpha_init is not None else 1.0
+    b0 = float(beta_init) * scale if beta_init is not None else 1.0 / var_t
     pairs = _start_grid(eig, stats, a0, b0, xp=xp) if global_search else [(a0, b0)]
     alpha = xp.asarray([[p[0]] for p in pairs], dtype=dtype)
     beta = xp.asarray([[p[1]] for p in pairs], dtype=dtype)
@@ -426,23 +434,23 @@ def evidence_fit(
             ConvergenceWarning,
             stacklevel=3,
         )
-    a, bt = float(alpha[best, 0]), float(beta[best, 0])
+    a, bt = float(alpha[best, 0]), float(beta[best, 0])  # of the scaled targets
     if a > _NOISE_RATIO * bt * eig.lam_max or bt >= huge:
         warnings.warn(
-            f"the evidence is maximised at a boundary (alpha={a:g}, beta={bt:g}): the data "
-            f"are fitted exactly or explained as pure noise; use fewer basis functions or "
-            f"more data",
+            f"the evidence is maximised at a boundary (alpha={a / scale:g}, "
+            f"beta={bt / scale:g}): the data are fitted exactly or explained as pure noise; "
+            f"use fewer basis functions or more data",
             NumericalWarning,
             stacklevel=3,
         )
     denom = a + bt * eig.lam
-    mean = eig.V @ (bt * eig.b / denom)
-    cov = (eig.V / denom) @ xp.matrix_transpose(eig.V)
+    mean = eig.V @ (bt * eig.b / denom) * math.sqrt(scale)
+    cov = (eig.V / (denom / scale)) @ xp.matrix_transpose(eig.V)
     return EvidenceFit(
-        alpha=a,
-        beta=bt,
+        alpha=a / scale,
+        beta=bt / scale,
         gamma=float(gamma[best]),
-        log_evidence=float(log_ev[best]),
+        log_evidence=float(log_ev[best]) - 0.5 * stats.n * math.log(scale),
         n_iter=n_iter,
         converged=converged,
         mean=mean,

@@ -1,4 +1,8 @@
-"""Writing output files all-or-nothing: the CLI and reports never leave a partial result."""
+"""Writing output files all-or-nothing and reproducibly.
+
+The CLI and reports never leave a partial result, and the same results give byte-identical
+files.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,14 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_output_dir"]
+__all__ = ["atomic_output_dir", "save_figure"]
+
+# The metadata key in which matplotlib stamps the time of writing, per format.
+_DATE_KEYS = {"svg": "Date", "pdf": "CreationDate", "ps": "CreationDate", "eps": "CreationDate"}
 
 
 @contextlib.contextmanager
@@ -56,3 +64,34 @@ def atomic_output_dir(directory: str | os.PathLike[str]) -> Iterator[Path]:
             os.replace(item, target / item.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def save_figure(fig: Any, stem: Path, formats: Sequence[str]) -> None:
+    """Write ``fig`` as ``stem.<format>`` for each format, then close it.
+
+    The files are byte-identical across runs: matplotlib would stamp SVG/PDF/PS files with
+    the date and name SVG elements with a random salt; both are fixed here.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    stem : pathlib.Path
+        The path without the extension.
+    formats : sequence of str
+        Formats matplotlib can write (``"png"``, ``"svg"``, ...).
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": "bayesfit"}):
+            for fmt in formats:
+                key = _DATE_KEYS.get(fmt)
+                fig.savefig(
+                    stem.with_name(f"{stem.name}.{fmt}"),
+                    format=fmt,
+                    dpi=100,
+                    metadata=None if key is None else {key: None},
+                )
+    finally:
+        plt.close(fig)

@@ -483,6 +483,8 @@ def check_distribution(
         Negative, NaN or inf entries, a bad axis, or sums that are not one (not positive when
         normalising); the message names the first offending place.
     """
+    if not isinstance(normalize, bool):
+        raise TypeError(f"normalize must be True or False, got {normalize!r}")
     p = as_floating(as_numeric(p, name, xp=xp), xp=xp)
     if p.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension, got a scalar")

@@ -24,7 +24,7 @@ import numpy as np
 
 import bayesfit
 from bayesfit import basis as _basis
-from bayesfit._io import atomic_output_dir
+from bayesfit._io import atomic_output_dir, save_figure
 from bayesfit.exceptions import BayesfitWarning
 
 __all__ = ["main", "read_columns"]
@@ -278,18 +278,11 @@ def _fit(args: argparse.Namespace) -> None:
     print(_summary(model, x, t, args))
     if args.out is not None:
         _use_agg()
-        import matplotlib.pyplot as plt
-
         from bayesfit import plots
 
         with atomic_output_dir(args.out) as tmp:
             (tmp / "model.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-            fig = plots.predictive(model, x, t).figure
-            try:
-                for fmt in ("png", "svg"):
-                    fig.savefig(tmp / f"predictive.{fmt}", format=fmt, dpi=100)
-            finally:
-                plt.close(fig)
+            save_figure(plots.predictive(model, x, t).figure, tmp / "predictive", ("png", "svg"))
         if not args.quiet:
             print(f"wrote model.json, predictive.png and predictive.svg to {args.out}")
 

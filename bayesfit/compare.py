@@ -22,8 +22,8 @@ import bayesfit
 from bayesfit import basis as _basis
 from bayesfit._backend import get_namespace, to_numpy
 from bayesfit._conjugate import _Eigen, _evidence_terms
-from bayesfit._io import atomic_output_dir
-from bayesfit._validation import POSITIVE, check_X_y
+from bayesfit._io import atomic_output_dir, save_figure
+from bayesfit._validation import POSITIVE, check_array
 from bayesfit.linear import (
     BayesianRegression,
     EvidenceRegression,
@@ -248,25 +248,20 @@ class ComparisonReport:
         directory : path
             Created if missing.
         formats : sequence of str, default ("png", "svg")
-            Figure formats matplotlib can write.
+            Figure formats matplotlib can write. The same report gives byte-identical
+            files in every run (no dates, no random SVG ids).
 
         Returns
         -------
         list of pathlib.Path
             The files written, in ``directory``.
         """
-        import matplotlib.pyplot as plt
-
         target = Path(directory)
         with atomic_output_dir(target) as tmp:
             (tmp / "comparison.csv").write_text(self.to_csv())
             (tmp / "comparison.md").write_text(self.to_markdown())
             for name, fig in self.figures().items():
-                try:
-                    for fmt in formats:
-                        fig.savefig(tmp / f"{name}.{fmt}", format=fmt, dpi=100)
-                finally:
-                    plt.close(fig)
+                save_figure(fig, tmp / name, formats)
             written = sorted(p.name for p in tmp.iterdir())
         return [target / name for name in written]
 
@@ -433,10 +428,16 @@ def compare_estimators(
     """
     methods, degrees = _check_settings(methods, degrees, alpha, beta, pymc_options)
     data: list[Any] = []
-    for name, (xa, ta) in (("x", (x, t)), ("x_test", (x_test, t_test))):
-        X, T, _ = check_X_y(xa, ta)
+    for xname, tname, xa, ta in (("x", "t", x, t), ("x_test", "t_test", x_test, t_test)):
+        xp = get_namespace(xa, ta)
+        X, T = check_array(xa, xname, xp=xp), check_array(ta, tname, ndim=1, xp=xp)
         if X.shape[1] != 1:
-            raise ValueError(f"{name} must have one feature (curve fitting), got {X.shape[1]}")
+            raise ValueError(f"{xname} must have one feature (curve fitting), got {X.shape[1]}")
+        if X.shape[0] != T.shape[0]:
+            raise ValueError(
+                f"{xname} and {tname} have inconsistent numbers of samples: {X.shape[0]} and "
+                f"{T.shape[0]}"
+            )
         data += [to_numpy(X)[:, 0], to_numpy(T)]
     rows, models, notes = [], {}, []
     total, done = len(methods) * len(degrees), 0

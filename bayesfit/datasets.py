@@ -6,22 +6,35 @@ that plots and tests can compare a fit with the truth.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 
-from bayesfit._validation import NONNEGATIVE, POSITIVE_INT, Interval, check_random_state
+from bayesfit._validation import (
+    NONNEGATIVE,
+    POSITIVE_INT,
+    Interval,
+    Options,
+    as_floating,
+    as_numeric,
+    check_random_state,
+)
 
 __all__ = ["linear", "sinusoid", "sinusoid_fn"]
 
 
-def _check(name: str, value: Any, constraint: Interval) -> None:
+def _check(name: str, value: Any, constraint: Interval | Options) -> None:
     if not constraint.accepts(value):
         raise ValueError(f"{name} must be {constraint.describe()}; got {value!r}")
 
 
 def sinusoid_fn(x: Any) -> np.ndarray:
-    r"""Return the true curve of PRML ch. 1, :math:`\sin(2\pi x)`."""
+    r"""Return the true curve of PRML ch. 1, :math:`\sin(2\pi x)`.
+
+    Elementwise, like a NumPy ufunc: any shape, and NaN in gives NaN out.
+    """
+    x = as_floating(as_numeric(x, "x", xp=np), xp=np)
     return np.sin(2.0 * np.pi * np.asarray(x, dtype=np.float64))
 
 
@@ -54,6 +67,7 @@ def sinusoid(
     """
     _check("n", n, POSITIVE_INT)
     _check("noise", noise, NONNEGATIVE)
+    _check("evenly_spaced", evenly_spaced, Options((True, False)))
     rng = check_random_state(seed, "seed")
     x = np.linspace(0.0, 1.0, n) if evenly_spaced else np.sort(rng.uniform(0.0, 1.0, n))
     return x, sinusoid_fn(x) + noise * rng.standard_normal(n)
@@ -83,6 +97,12 @@ def linear(
     """
     _check("n", n, POSITIVE_INT)
     _check("noise", noise, NONNEGATIVE)
+    if not (
+        isinstance(coef, tuple | list)
+        and len(coef) == 2
+        and all(Interval(numbers.Real).accepts(c) for c in coef)
+    ):
+        raise ValueError(f"coef must be two finite numbers (a_0, a_1); got {coef!r}")
     rng = check_random_state(seed, "seed")
     x = rng.uniform(-1.0, 1.0, n)
     return x, coef[0] + coef[1] * x + noise * rng.standard_normal(n)

@@ -46,6 +46,8 @@ from bayesfit._validation import (
     Constraint,
     InstanceOf,
     Options,
+    as_floating,
+    as_numeric,
     check_array,
     check_features,
     check_random_state,
@@ -65,6 +67,8 @@ __all__ = [
 ]
 
 _BASIS = [NONE, InstanceOf(_basis.Basis, "a bayesfit.basis object")]
+# Version of the to_dict layout; bump it when a change would make older readers misread it.
+_FORMAT_VERSION = 1
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -88,8 +92,17 @@ class Predictive:
     """
 
     def __init__(self, mean: Any, var: Any):
-        self.mean = mean
-        self.var = var
+        xp = get_namespace(mean, var)
+        mean = check_array(mean, "mean", ndim=1, xp=xp)
+        # +inf is a variance too (Student-t noise with nu <= 2): only NaN and negatives are bad
+        var = as_floating(as_numeric(var, "var", xp=xp), xp=xp)
+        if var.shape != mean.shape:
+            raise ValueError(f"var must have the shape of mean {mean.shape}, got {var.shape}")
+        if not bool(xp.min(var) >= 0):  # NaN fails the comparison too
+            raise ValueError("var must be in [0, inf] (a variance); it has NaN or a negative")
+        dtype = xp.result_type(mean.dtype, var.dtype)
+        self.mean = xp.astype(mean, dtype, copy=False)
+        self.var = xp.astype(var, dtype, copy=False)
 
     @property
     def std(self) -> Any:
@@ -120,6 +133,9 @@ class Predictive:
     def log_density(self, y: Any) -> Any:
         r"""Return :math:`\ln \mathcal N(y_i \mid \mu_i, \sigma_i^2)` for each point."""
         xp = get_namespace(self.mean)
+        y = check_array(y, "y", ndim=1, xp=xp)
+        if y.shape != self.mean.shape:
+            raise ValueError(f"y must have the shape of the mean {self.mean.shape}, got {y.shape}")
         r = y - self.mean
         return -0.5 * (xp.log(self.var) + math.log(2 * math.pi) + r * r / self.var)
 
@@ -276,6 +292,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
                 params[key] = to_numpy(value).tolist()
         d: dict[str, Any] = {
             "format": "bayesfit.estimator",
+            "format_version": _FORMAT_VERSION,
             "bayesfit_version": bayesfit.__version__,
             "class": type(self).__name__,
             "params": params,
@@ -304,10 +321,18 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``d`` is not a bayesfit estimator dict, or is of another class.
+            If ``d`` is not a bayesfit estimator dict, is of another class, was written in a
+            format version this bayesfit does not read (by a newer one), or is corrupt.
         """
         if not isinstance(d, dict) or d.get("format") != "bayesfit.estimator":
             raise ValueError("not a bayesfit estimator dict (missing format='bayesfit.estimator')")
+        version = d.get("format_version", 1)  # dicts from before the key existed are version 1
+        if version != _FORMAT_VERSION:
+            raise ValueError(
+                f"the estimator dict has format_version {version!r} (written by bayesfit "
+                f"{d.get('bayesfit_version', '?')}); this bayesfit {bayesfit.__version__} reads "
+                f"format_version {_FORMAT_VERSION}: upgrade bayesfit to load it"
+            )
         name = d.get("class")
         if name in _ESTIMATORS_ELSEWHERE:  # defined in a module that `linear` must not import
             import_module(_ESTIMATORS_ELSEWHERE[name])
@@ -322,8 +347,10 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             state = d.get("state")
             if state is not None:
                 est._load_state(state)
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: {exc!r}") from exc
+        except KeyError as exc:
+            raise ValueError(f"corrupt bayesfit estimator dict: missing key {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"corrupt bayesfit estimator dict: {exc}") from exc
         return est
 
     @classmethod
@@ -333,12 +360,23 @@ class _LinearModel(RegressorMixin, BaseEstimator):
 
     def _load_state(self, state: dict[str, Any]) -> None:
         xp = default_namespace()
+        if state["dtype"] not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {state['dtype']!r}")
         dtype = getattr(xp, state["dtype"])
         self.basis_ = _basis.from_dict(state["basis_"])
-        self.n_features_in_ = state["n_features_in_"]
+        n_features = state["n_features_in_"]
+        if n_features != getattr(self.basis_, "n_features_in_", None):
+            raise ValueError(f"n_features_in_ {n_features!r} does not match the fitted basis")
+        self.n_features_in_ = n_features
         if "feature_names_in_" in state:
             self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        self.coef_ = xp.asarray(state["coef_"], dtype=dtype)
+        coef = xp.astype(check_array(state["coef_"], "coef_", ndim=1, xp=xp), dtype)
+        if coef.shape != (self.basis_.n_output_features_,):
+            raise ValueError(
+                f"coef_ has shape {coef.shape}, the basis gives "
+                f"{self.basis_.n_output_features_} weights"
+            )
+        self.coef_ = coef
         for name in self._scalar_state:
             setattr(self, name, float(state[name]) if name != "n_iter_" else state[name])
         if "posterior_" in state:
@@ -346,6 +384,8 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             self.posterior_ = GaussianPosterior(
                 xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
             )
+            if self.posterior_.mean.shape != coef.shape:
+                raise ValueError("posterior_ does not have the shape of coef_")
 
 
 def _json_number(value: Any) -> Any:
@@ -426,6 +466,10 @@ class _StatisticsModel(_LinearModel):
             If there are no chunks, or a chunk is bad (the message names the chunk).
         """
         validate_params(self, self._parameter_constraints)
+        if isinstance(chunks, str | bytes) or not isinstance(chunks, Iterable):
+            raise TypeError(
+                f"chunks must be an iterable of (X, y) pairs, got {type(chunks).__name__}"
+            )
         stats, xp = None, None
         for i, chunk in enumerate(chunks):
             try:
@@ -517,11 +561,24 @@ class MLERegression(_StatisticsModel):
     def _fit_stats(self, stats: QRStats, *, xp: Any) -> None:
         w, rank, s, rss = least_squares(stats, xp=xp)
         M = stats.R.shape[1]
+        eps = float(xp.finfo(stats.R.dtype).eps)
+        cond = float(s[0] / s[-1]) if float(s[-1]) > 0.0 else math.inf
         if rank < M:
             warnings.warn(
                 f"the design matrix is rank deficient (rank {rank} < {M} columns, "
                 f"{stats.n} samples); returning the minimum-norm least-squares solution. "
-                f"Use fewer basis functions, more data, or MAPRegression",
+                f"Use fewer basis functions, more data, a better-conditioned basis, or "
+                f"MAPRegression",
+                NumericalWarning,
+                stacklevel=4,
+            )
+        elif cond > eps ** (-2.0 / 3.0):  # fewer than a third of the digits left in w
+            warnings.warn(
+                f"the design matrix is ill-conditioned (condition number {cond:.3g} in "
+                f"{stats.R.dtype}): the weights keep only about "
+                f"{max(-math.log10(cond * eps), 0.0):.0f} significant digits. Rescale the "
+                f"inputs (e.g. to [-1, 1]), use a better-conditioned basis (lower degree, "
+                f"GaussianRBF), float64, or MAPRegression",
                 NumericalWarning,
                 stacklevel=4,
             )

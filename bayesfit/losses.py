@@ -489,13 +489,13 @@ def _class_inputs(
         scores = check_tensor(scores, sname, xp=xp)
         if scores.ndim == 0:
             raise ValueError(f"{sname} must have a class axis (the last), got a scalar")
-    targets = as_numeric(targets, "targets", xp=xp)
+    name = "targets" if soft_ok else "labels"  # the argument's name in the public function
+    targets = as_numeric(targets, name, xp=xp)
     if xp.isdtype(targets.dtype, "integral") or not soft_ok:
-        name = "targets" if soft_ok else "labels"
         targets = check_labels(targets, scores.shape[-1], name, xp=xp)
         if targets.shape != scores.shape[:-1]:
             raise ValueError(
-                f"labels must have the shape of {sname} without its class axis "
+                f"{name} as class labels must have the shape of {sname} without its class axis "
                 f"{scores.shape[:-1]}, got {targets.shape}"
             )
         return targets, scores, True, xp

@@ -16,7 +16,7 @@ from typing import Any
 import array_api_compat
 
 from bayesfit._backend import get_namespace, to_numpy
-from bayesfit._validation import check_array, check_random_state
+from bayesfit._validation import POSITIVE, check_array, check_random_state
 
 __all__ = ["GaussianPosterior"]
 
@@ -149,9 +149,15 @@ class GaussianPosterior:
         z = xp.asarray(z, dtype=self.mean.dtype, device=array_api_compat.device(self.mean))
         return self.mean[None, :] + z @ xp.matrix_transpose(self.cov_cholesky)
 
+    def _check_design(self, Phi: Any) -> Any:
+        Phi = check_array(Phi, "Phi", xp=self._xp)
+        if Phi.shape[1] != self.n_features:
+            raise ValueError(f"Phi has {Phi.shape[1]} columns, expected {self.n_features}")
+        return self._xp.astype(Phi, self.mean.dtype, copy=False)
+
     def predictive_mean(self, Phi: Any) -> Any:
         r"""Return :math:`\Phi m`, the mean of :math:`y(x) = w^T \phi(x)` at each row."""
-        return Phi @ self.mean
+        return self._check_design(Phi) @ self.mean
 
     def predictive_var(self, Phi: Any, beta: float | None = None) -> Any:
         r"""Return :math:`\phi(x)^T S \phi(x)` (+ :math:`1/\beta` if given) for each row.
@@ -167,7 +173,9 @@ class GaussianPosterior:
         -------
         array of shape (n,)
         """
-        B = Phi @ self.cov_cholesky
+        if beta is not None and not POSITIVE.accepts(beta):
+            raise ValueError(f"beta must be {POSITIVE.describe()} or None, got {beta!r}")
+        B = self._check_design(Phi) @ self.cov_cholesky
         var = self._xp.sum(B * B, axis=1)
         return var if beta is None else var + 1.0 / beta
 

@@ -99,7 +99,7 @@ def read_csv_chunks(
     import pandas as pd
 
     chunksize = _check_chunksize(chunksize)
-    columns = [x] if isinstance(x, str) else list(x)
+    columns = [x] if isinstance(x, str) else list(x) if isinstance(x, Sequence) else []
     if not columns or not all(isinstance(c, str) for c in columns) or not isinstance(y, str):
         raise TypeError("x must be a column name or a list of them, and y a column name")
     header = pd.read_csv(path, nrows=0, **read_csv_kwargs).columns

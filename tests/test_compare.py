@@ -223,7 +223,7 @@ def test_bad_data(data):
     x, t, x_test, t_test = data
     t_nan = t.copy()
     t_nan[4] = np.nan
-    with pytest.raises(ValueError, match="y contains NaN at index 4"):
+    with pytest.raises(ValueError, match="t contains NaN at index 4"):  # names the argument
         bf.compare_estimators(x, t_nan, x_test, t_test)
     with pytest.raises(ValueError, match="x_test must have one feature"):
         bf.compare_estimators(x, t, np.ones((3, 2)), t_test[:3])

@@ -24,7 +24,14 @@ import numbers
 from typing import Any, ClassVar
 
 from bayesfit._backend import get_namespace
-from bayesfit._validation import POSITIVE, Constraint, Interval, Options, validate_params
+from bayesfit._validation import (
+    POSITIVE,
+    Constraint,
+    Interval,
+    Options,
+    check_tensor,
+    validate_params,
+)
 
 __all__ = ["SGD", "Adagrad", "Adam", "Momentum", "Optimizer", "RMSProp"]
 
@@ -105,10 +112,12 @@ class Optimizer:
         ------
         ValueError
             If the keys or shapes of ``params`` and ``grads`` differ, or differ from the
-            parameters the optimizer's state was built for.
+            parameters the optimizer's state was built for, or a gradient has NaN or inf
+            (which would silently corrupt the parameters).
         """
         keys = _keys(params, grads)
         xp = get_namespace(*(params[k] for k in keys))
+        checked = {k: check_tensor(grads[k], f"grads[{k!r}]", xp=xp) for k in keys}
         known = {k for slot in self._state.values() for k in slot}
         if known and known != set(keys):
             raise ValueError(
@@ -117,7 +126,7 @@ class Optimizer:
             )
         self.t += 1
         for k in keys:
-            params[k] = self._update(k, params[k], grads[k], xp=xp)
+            params[k] = self._update(k, params[k], checked[k], xp=xp)
         return params
 
     def _slot(self, name: str, key: Any, like: Any, *, xp: Any) -> Any:

@@ -1,0 +1,618 @@
+"""A catalogue of bad inputs to every public entry point.
+
+Every array argument of every public function and method is fed the standard bad values
+(NaN, inf, empty, wrong shape, None, a string, and the wrong dtypes object, complex and
+bool), and every scalar argument out-of-range or wrongly-typed values. Each case must raise
+a ValueError or TypeError before doing any work, with a message that names the argument
+(as a whole word). The number of cases is printed by ``test_catalogue_size`` (run pytest
+with ``-s``) and stated in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+import bayesfit as bf
+from bayesfit import basis as B
+from bayesfit import info, losses, nn
+from bayesfit.nn import optim
+from bayesfit.posterior import GaussianPosterior
+
+
+@dataclass(frozen=True)
+class Case:
+    """``call()`` must raise ValueError/TypeError naming ``name``."""
+
+    id: str
+    call: Callable[[], Any]
+    name: str
+
+
+CASES: list[Case] = []
+
+
+def _add(entry: str, name: str, problem: str, call: Callable[[], Any], names: str | None = None):
+    CASES.append(Case(f"{entry}:{name}:{problem}", call, names or name))
+
+
+def _with(valid: np.ndarray, value: float) -> np.ndarray:
+    bad = np.array(valid, dtype=np.float64)
+    bad.flat[bad.size // 2] = value
+    return bad
+
+
+def _object(valid: np.ndarray) -> np.ndarray:
+    bad = np.array(valid, dtype=object)
+    bad.flat[0] = "one"
+    return bad
+
+
+def bad_arrays(valid: Any, wrong_shape: Any = None) -> dict[str, Any]:
+    """The standard bad values for an array argument whose valid value is ``valid``."""
+    valid = np.asarray(valid)
+    bads = {
+        "nan": _with(valid, np.nan),
+        "inf": _with(valid, np.inf),
+        "-inf": _with(valid, -np.inf),
+        "empty": np.empty((0, *valid.shape[1:])),
+        "none": None,
+        "string": "1, 2, 3",
+        "object": _object(valid),
+        "complex": valid.astype(np.complex128) + 1j,
+        "bool": valid.astype(bool),
+    }
+    if wrong_shape is not None:
+        bads["wrong_shape"] = wrong_shape
+    return bads
+
+
+def array_cases(entry: str, name: str, valid: Any, call: Callable[[Any], Any], *,
+                wrong_shape: Any = None, skip: tuple[str, ...] = (), names: str | None = None):
+    """Add a case for each bad value of the array argument ``name``; ``call(v)`` runs
+    the entry point with ``name=v`` and everything else valid."""
+    for problem, value in bad_arrays(valid, wrong_shape).items():
+        if problem not in skip:
+            _add(entry, name, problem, lambda v=value: call(v), names)
+
+
+def value_cases(entry: str, name: str, values: dict[str, Any], call: Callable[[Any], Any],
+                names: str | None = None):
+    """Add a case for each (problem, value) of a scalar or option argument."""
+    for problem, value in values.items():
+        _add(entry, name, problem, lambda v=value: call(v), names)
+
+
+BAD_POSITIVE = {"zero": 0.0, "negative": -1.0, "nan": np.nan, "inf": np.inf, "string": "1",
+                "none": None, "bool": True}
+BAD_POSITIVE_INT = {"zero": 0, "negative": -3, "float": 2.5, "string": "3", "none": None,
+                    "bool": True}
+BAD_RANDOM_STATE = {"string": "seed", "negative": -1, "float": 1.5,
+                    "legacy": np.random.RandomState(0)}
+BAD_BOOL = {"string": "yes", "int": 2, "none": None}
+BAD_REDUCTION = {"unknown": "max", "none": None, "int": 1}
+
+# -- data ------------------------------------------------------------------------------------------
+
+x = np.linspace(0.0, 1.0, 8)
+t = 0.5 + 2.0 * x + 0.1 * np.random.default_rng(0).normal(size=8)
+X2 = x[:, None]
+X3D = np.zeros((8, 1, 1))
+TWO_FEATURES = np.zeros((8, 2))
+
+# -- the four estimators ---------------------------------------------------------------------------
+
+ESTIMATORS = {
+    "MLERegression": lambda **kw: bf.MLERegression(B.Polynomial(2), **kw),
+    "MAPRegression": lambda **kw: bf.MAPRegression(B.Polynomial(2), **kw),
+    "BayesianRegression": lambda **kw: bf.BayesianRegression(B.Polynomial(2), **kw),
+    "EvidenceRegression": lambda **kw: bf.EvidenceRegression(B.Polynomial(2), **kw),
+}
+FITTED = {name: make().fit(x, t) for name, make in ESTIMATORS.items()}
+
+for est, make in ESTIMATORS.items():
+    fitted = FITTED[est]
+    for method in ("fit", "partial_fit"):
+        entry = f"{est}.{method}"
+        array_cases(entry, "X", X2, lambda v, m=method, k=make: getattr(k(), m)(v, t),
+                    wrong_shape=X3D)
+        array_cases(entry, "y", t, lambda v, m=method, k=make: getattr(k(), m)(x, v),
+                    wrong_shape=np.zeros((8, 2)))
+        _add(entry, "y", "length", lambda m=method, k=make: getattr(k(), m)(x, t[:-1]))
+    _add(f"{est}.partial_fit", "X", "features",
+         lambda f=fitted: f.__class__(B.Polynomial(2)).fit(x, t).partial_fit(TWO_FEATURES, t))
+    entry = f"{est}.fit_stream"
+    array_cases(entry, "X", X2, lambda v, k=make: k().fit_stream([(v, t)]), wrong_shape=X3D)
+    array_cases(entry, "y", t, lambda v, k=make: k().fit_stream([(x, v)]))
+    value_cases(entry, "chunks", {"empty": [], "not iterable": 5, "none": None},
+                lambda v, k=make: k().fit_stream(v))
+    value_cases(entry, "chunk", {"not a pair": [(x,)], "a string": ["xy"]},
+                lambda v, k=make: k().fit_stream(v))
+    for method in ("predict", "predictive"):
+        entry = f"{est}.{method}"
+        array_cases(entry, "X", X2, lambda v, f=fitted, m=method: getattr(f, m)(v),
+                    wrong_shape=TWO_FEATURES)
+    for method in ("score", "log_predictive_density"):
+        entry = f"{est}.{method}"
+        array_cases(entry, "X", X2, lambda v, f=fitted, m=method: getattr(f, m)(v, t),
+                    wrong_shape=TWO_FEATURES)
+        array_cases(entry, "y", t, lambda v, f=fitted, m=method: getattr(f, m)(x, v),
+                    wrong_shape=t[:-1])
+    value_cases(f"{est}.log_predictive_density", "reduction", BAD_REDUCTION,
+                lambda v, f=fitted: f.log_predictive_density(x, t, reduction=v))
+    if hasattr(fitted, "sample_functions"):
+        entry = f"{est}.sample_functions"
+        array_cases(entry, "X", X2, lambda v, f=fitted: f.sample_functions(v, 2),
+                    wrong_shape=TWO_FEATURES)
+        value_cases(entry, "n", BAD_POSITIVE_INT, lambda v, f=fitted: f.sample_functions(x, v))
+        value_cases(entry, "random_state", BAD_RANDOM_STATE,
+                    lambda v, f=fitted: f.sample_functions(x, 2, random_state=v))
+    value_cases(f"{est}.fit", "basis", {"string": "poly:3", "class": B.Polynomial},
+                lambda v, e=est: getattr(bf, e)(basis=v).fit(x, t))
+
+for est in ("MAPRegression", "BayesianRegression"):
+    for param in ("alpha", "beta"):
+        value_cases(f"{est}.fit", param, BAD_POSITIVE,
+                    lambda v, e=est, p=param: ESTIMATORS[e](**{p: v}).fit(x, t))
+M = 3  # weights of Polynomial(2)
+array_cases("BayesianRegression.fit", "prior_mean", np.zeros(M),
+            lambda v: bf.BayesianRegression(B.Polynomial(2), prior_mean=v).fit(x, t),
+            wrong_shape=np.zeros(M + 1), skip=("empty", "none"))  # None: the default
+array_cases("BayesianRegression.fit", "prior_cov", np.eye(M),
+            lambda v: bf.BayesianRegression(B.Polynomial(2), prior_cov=v).fit(x, t),
+            wrong_shape=np.eye(M + 1), skip=("empty", "none"))
+value_cases("BayesianRegression.fit", "prior_cov", {"not PD": -np.eye(M)},
+            lambda v: bf.BayesianRegression(B.Polynomial(2), prior_cov=v).fit(x, t))
+for param, bads in {
+    "alpha_init": BAD_POSITIVE, "beta_init": BAD_POSITIVE, "max_iter": BAD_POSITIVE_INT,
+    "tol": BAD_POSITIVE, "global_search": BAD_BOOL,
+}.items():
+    bads = {k: v for k, v in bads.items() if not (k == "none" and param.endswith("_init"))}
+    value_cases("EvidenceRegression.fit", param, bads,
+                lambda v, p=param: ESTIMATORS["EvidenceRegression"](**{p: v}).fit(x, t))
+
+# -- PyMCRegression (fitted lazily: only the cases that need a fit pay for PyMC) -----------------
+
+
+@functools.cache
+def _pymc_fitted():
+    from bayesfit.priors import Gamma
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bf.ConvergenceWarning)  # a short run, on purpose
+        return bf.PyMCRegression(B.Polynomial(2), priors={"alpha": Gamma(2.0, 2.0)}, chains=2,
+                                 draws=30, tune=30, random_seed=0, progressbar=False).fit(x, t)
+
+
+def _pymc(**kw):
+    return bf.PyMCRegression(B.Polynomial(2), progressbar=False, **kw)
+
+
+est = "PyMCRegression"
+array_cases(f"{est}.fit", "X", X2, lambda v: _pymc().fit(v, t), wrong_shape=X3D)
+array_cases(f"{est}.fit", "y", t, lambda v: _pymc().fit(x, v), wrong_shape=np.zeros((8, 2)))
+_add(f"{est}.fit", "y", "length", lambda: _pymc().fit(x, t[:-1]))
+array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _pymc(prior_mean=v).fit(x, t),
+            wrong_shape=np.zeros(M + 1), skip=("empty", "none"))
+for param, bads in {
+    "likelihood": {"unknown": "laplace", "none": None},
+    "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
+    "method": {"unknown": "gibbs"},
+    "draws": BAD_POSITIVE_INT,
+    "tune": {"negative": -1, "float": 2.5, "string": "10"},
+    "chains": BAD_POSITIVE_INT,
+    "cores": {"zero": 0, "float": 1.5},
+    "target_accept": {"zero": 0.0, "one": 1.0, "nan": np.nan, "string": "0.9"},
+    "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
+    "progressbar": BAD_BOOL,
+    "nuts_sampler": {"unknown": "stan"},
+    "basis": {"string": "poly:2"},
+}.items():
+    value_cases(f"{est}.fit", param, bads, lambda v, p=param: _pymc(**{p: v}).fit(x, t))
+for method in ("predict", "predictive", "posterior_predictive"):
+    array_cases(f"{est}.{method}", "X", X2, lambda v, m=method: getattr(_pymc_fitted(), m)(v),
+                wrong_shape=TWO_FEATURES)
+for method in ("score", "log_predictive_density"):
+    array_cases(f"{est}.{method}", "X", X2,
+                lambda v, m=method: getattr(_pymc_fitted(), m)(v, t), wrong_shape=TWO_FEATURES)
+    array_cases(f"{est}.{method}", "y", t,
+                lambda v, m=method: getattr(_pymc_fitted(), m)(x, v), wrong_shape=t[:-1])
+value_cases(f"{est}.log_predictive_density", "reduction", BAD_REDUCTION,
+            lambda v: _pymc_fitted().log_predictive_density(x, t, reduction=v))
+array_cases(f"{est}.sample_functions", "X", X2, lambda v: _pymc_fitted().sample_functions(v, 2),
+            wrong_shape=TWO_FEATURES)
+value_cases(f"{est}.sample_functions", "n", {**BAD_POSITIVE_INT, "more than the draws": 61},
+            lambda v: _pymc_fitted().sample_functions(x, v))
+value_cases(f"{est}.sample_functions", "random_state", BAD_RANDOM_STATE,
+            lambda v: _pymc_fitted().sample_functions(x, 2, random_state=v))
+value_cases(f"{est}.posterior_predictive", "random_state", BAD_RANDOM_STATE,
+            lambda v: _pymc_fitted().posterior_predictive(x, random_state=v))
+value_cases(f"{est}.posterior_predictive", "extend_idata", BAD_BOOL,
+            lambda v: _pymc_fitted().posterior_predictive(x, extend_idata=v))
+
+# -- Predictive and GaussianPosterior --------------------------------------------------------------
+
+PRED = FITTED["BayesianRegression"].predictive(x)
+value_cases("Predictive.interval", "level",
+            {"zero": 0.0, "one": 1.0, "above": 1.5, "nan": np.nan, "string": "0.9"},
+            lambda v: PRED.interval(v))
+value_cases("Predictive.sample", "n", BAD_POSITIVE_INT, lambda v: PRED.sample(v))
+value_cases("Predictive.sample", "random_state", BAD_RANDOM_STATE,
+            lambda v: PRED.sample(2, random_state=v))
+array_cases("Predictive", "mean", np.zeros(3), lambda v: bf.Predictive(v, np.ones(3)),
+            wrong_shape=np.zeros(4))
+array_cases("Predictive", "var", np.ones(3), lambda v: bf.Predictive(np.zeros(3), v),
+            wrong_shape=np.ones(4), skip=("inf",))  # an infinite variance is legitimate
+value_cases("Predictive", "var", {"negative": -np.ones(3)},
+            lambda v: bf.Predictive(np.zeros(3), v))
+array_cases("Predictive.log_density", "y", np.zeros(8), lambda v: PRED.log_density(v),
+            wrong_shape=np.zeros(5))
+
+POST = GaussianPosterior(np.zeros(2), np.eye(2))
+array_cases("GaussianPosterior", "mean", np.zeros(2), lambda v: GaussianPosterior(v, np.eye(2)),
+            wrong_shape=np.zeros((2, 2)))
+array_cases("GaussianPosterior", "cov", np.eye(2), lambda v: GaussianPosterior(np.zeros(2), v),
+            wrong_shape=np.eye(3))
+value_cases("GaussianPosterior.sample", "cov", {"not PD": -np.eye(2)},
+            lambda v: GaussianPosterior(np.zeros(2), v).sample(2))
+value_cases("GaussianPosterior.sample", "n", BAD_POSITIVE_INT, lambda v: POST.sample(v))
+value_cases("GaussianPosterior.sample", "random_state", BAD_RANDOM_STATE,
+            lambda v: POST.sample(2, random_state=v))
+for method in ("predictive_mean", "predictive_var"):
+    array_cases(f"GaussianPosterior.{method}", "Phi", np.ones((4, 2)),
+                lambda v, m=method: getattr(POST, m)(v), wrong_shape=np.ones((4, 3)))
+value_cases("GaussianPosterior.predictive_var", "beta",
+            {k: v for k, v in BAD_POSITIVE.items() if k != "none"},
+            lambda v: POST.predictive_var(np.ones((4, 2)), beta=v))
+value_cases("GaussianPosterior.kl_to", "other",
+            {"array": np.zeros(2), "other dimension": GaussianPosterior(np.zeros(3), np.eye(3))},
+            lambda v: POST.kl_to(v))
+
+# -- bases -----------------------------------------------------------------------------------------
+
+BASES = {
+    "Identity": B.Identity,
+    "Polynomial": B.Polynomial,
+    "GaussianRBF": lambda: B.GaussianRBF(3),
+    "Sigmoidal": lambda: B.Sigmoidal(3),
+}
+for name, make in BASES.items():
+    array_cases(f"{name}.fit", "X", X2, lambda v, k=make: k().fit(v), wrong_shape=X3D)
+    array_cases(f"{name}.transform", "X", X2, lambda v, k=make: k().fit(x).transform(v),
+                wrong_shape=TWO_FEATURES)
+    value_cases(f"{name}.fit", "bias", BAD_BOOL,
+                lambda v, k=make: k().set_params(bias=v).fit(x))
+value_cases("Polynomial.fit", "degree", {"negative": -1, "float": 1.5, "string": "3"},
+            lambda v: B.Polynomial(v).fit(x))
+for name, cls, scale in (("GaussianRBF", B.GaussianRBF, "width"),
+                         ("Sigmoidal", B.Sigmoidal, "scale")):
+    value_cases(f"{name}.fit", "n_centers", {"zero": 0, "float": 2.5, "string": "3"},
+                lambda v, c=cls: c(n_centers=v).fit(x))
+    value_cases(f"{name}.fit", scale, {k: v for k, v in BAD_POSITIVE.items() if k != "none"},
+                lambda v, c=cls, s=scale: c(3, **{s: v}).fit(x))
+    array_cases(f"{name}.fit", "centers", np.array([0.0, 0.5, 1.0]),
+                lambda v, c=cls: c(centers=v).fit(x), skip=("none", "string"))
+
+# -- info ------------------------------------------------------------------------------------------
+
+P = np.array([0.2, 0.3, 0.5])
+Q = np.array([0.25, 0.25, 0.5])
+JOINT = np.array([[0.1, 0.2], [0.3, 0.4]])
+array_cases("info.entropy", "p", P, info.entropy)
+value_cases("info.entropy", "p", {"negative": np.array([-0.2, 0.7, 0.5]),
+                                  "sum not one": np.array([0.2, 0.2, 0.2])}, info.entropy)
+value_cases("info.entropy", "axis", {"out of bounds": 3}, lambda v: info.entropy(P, axis=v))
+value_cases("info.entropy", "base", {"one": 1, "zero": 0, "negative": -2, "string": "e",
+                                     "nan": np.nan}, lambda v: info.entropy(P, base=v))
+value_cases("info.entropy", "normalize", {"string": "yes"},
+            lambda v: info.entropy(P, normalize=v))
+array_cases("info.self_information", "p", P, info.self_information)
+value_cases("info.self_information", "p", {"above one": np.array([1.5])},
+            info.self_information)
+for fname in ("cross_entropy", "kl_divergence", "js_divergence"):
+    f = getattr(info, fname)
+    array_cases(f"info.{fname}", "p", P, lambda v, f=f: f(v, Q))
+    array_cases(f"info.{fname}", "q", Q, lambda v, f=f: f(P, v), wrong_shape=Q[:2])
+    value_cases(f"info.{fname}", "base", {"one": 1}, lambda v, f=f: f(P, Q, base=v))
+for fname in ("mutual_information", "conditional_entropy"):
+    f = getattr(info, fname)
+    array_cases(f"info.{fname}", "joint", JOINT, f, wrong_shape=P)
+    value_cases(f"info.{fname}", "joint", {"negative": -JOINT}, f)
+COV = np.array([[2.0, 0.3], [0.3, 1.0]])
+array_cases("info.gaussian_entropy", "cov", COV, info.gaussian_entropy,
+            wrong_shape=np.ones((2, 3)))
+value_cases("info.gaussian_entropy", "cov", {"not PD": -COV}, info.gaussian_entropy)
+MU = np.zeros(2)
+for i, (name, valid, wrong) in enumerate(
+    (("mean0", MU, np.zeros(3)), ("cov0", COV, np.eye(3)), ("mean1", MU, np.zeros(3)),
+     ("cov1", COV, np.eye(3)))
+):
+    def call_kl(v, i=i):
+        args = [MU, COV, MU, COV]
+        args[i] = v
+        return info.gaussian_kl(*args)
+
+    array_cases("info.gaussian_kl", name, valid, call_kl, wrong_shape=wrong)
+SAMPLES = np.random.default_rng(0).normal(size=(20, 1))
+
+
+def _logn(s):
+    return -0.5 * s[:, 0] ** 2
+
+
+value_cases("info.kl_monte_carlo", "logp", {"not callable": 5},
+            lambda v: info.kl_monte_carlo(v, _logn, SAMPLES))
+value_cases("info.kl_monte_carlo", "logq", {"not callable": "q"},
+            lambda v: info.kl_monte_carlo(_logn, v, SAMPLES))
+array_cases("info.kl_monte_carlo", "samples", SAMPLES,
+            lambda v: info.kl_monte_carlo(_logn, _logn, v), skip=("string", "none"))
+value_cases("info.kl_monte_carlo", "samples", {"one draw": SAMPLES[:1]},
+            lambda v: info.kl_monte_carlo(_logn, _logn, v))
+
+# -- losses ----------------------------------------------------------------------------------------
+
+Y = np.array([0.5, -1.0, 2.0, 0.0])
+Y01 = np.array([1.0, 0.0, 1.0, 0.0])
+PROBS = np.array([0.9, 0.2, 0.6, 0.4])
+LABELS = np.array([0, 2, 1, 1])
+CLASS_P = np.full((4, 3), 1 / 3)
+for g in ("", "_grad"):
+    for fname, names, valids in (
+        ("mse", ("y", "pred"), (Y, Y)),
+        ("gaussian_nll", ("y", "mean", "var"), (Y, Y, np.ones(4))),
+        ("binary_cross_entropy", ("y", "probs"), (Y01, PROBS)),
+        ("bernoulli_nll", ("y", "probs"), (Y01, PROBS)),
+        ("categorical_nll", ("labels", "probs"), (LABELS, CLASS_P)),
+        ("cross_entropy", ("targets", "logits"), (LABELS, np.zeros((4, 3)))),
+    ):
+        f = getattr(losses, fname + g)
+        for i, name in enumerate(names):
+            def call_loss(v, f=f, i=i, valids=valids):
+                args = list(valids)
+                args[i] = v
+                return f(*args)
+
+            wrong = valids[i][:3]  # fewer samples than the other argument
+            array_cases(f"losses.{fname}{g}", name, valids[i], call_loss, wrong_shape=wrong)
+        value_cases(f"losses.{fname}{g}", "reduction", BAD_REDUCTION,
+                    lambda v, f=f, valids=valids: f(*valids, reduction=v))
+    entry = f"losses.gaussian_nll{g}"
+    f = getattr(losses, "gaussian_nll" + g)
+    value_cases(entry, "var", {"zero": np.zeros(4), "negative": -np.ones(4)},
+                lambda v, f=f: f(Y, Y, v))
+    value_cases(entry, "beta", {k: v for k, v in BAD_POSITIVE.items() if k != "none"},
+                lambda v, f=f: f(Y, Y, beta=v))
+    _add(entry, "var", "and beta", lambda f=f: f(Y, Y, np.ones(4), beta=1.0), "beta")
+    _add(entry, "var", "nor beta", lambda f=f: f(Y, Y), "beta")
+    f = getattr(losses, "binary_cross_entropy" + g)
+    value_cases(f"losses.binary_cross_entropy{g}", "probs", {"above one": PROBS + 0.5},
+                lambda v, f=f: f(Y01, v))
+    value_cases(f"losses.binary_cross_entropy{g}", "y", {"above one": Y01 + 1.0},
+                lambda v, f=f: f(v, PROBS))
+    array_cases(f"losses.binary_cross_entropy{g}", "logits", np.zeros(4),
+                lambda v, f=f: f(Y01, logits=v), wrong_shape=np.zeros(3))
+    _add(f"losses.binary_cross_entropy{g}", "logits", "and probs",
+         lambda f=f: f(Y01, PROBS, logits=np.zeros(4)), "logits")
+    f = getattr(losses, "bernoulli_nll" + g)
+    value_cases(f"losses.bernoulli_nll{g}", "y", {"not 0/1": np.array([0.5, 1, 0, 1])},
+                lambda v, f=f: f(v, PROBS))
+    f = getattr(losses, "categorical_nll" + g)
+    value_cases(f"losses.categorical_nll{g}", "labels",
+                {"out of range": np.array([0, 3, 1, 1]), "float": LABELS.astype(float)},
+                lambda v, f=f: f(v, CLASS_P))
+    value_cases(f"losses.categorical_nll{g}", "probs", {"rows not summing to one": CLASS_P / 2},
+                lambda v, f=f: f(LABELS, v))
+    f = getattr(losses, "cross_entropy" + g)
+    value_cases(f"losses.cross_entropy{g}", "targets", {"out of range": np.array([0, 3, 1, 1])},
+                lambda v, f=f: f(v, np.zeros((4, 3))))
+    value_cases(f"losses.cross_entropy{g}", "label_smoothing",
+                {"negative": -0.1, "above one": 1.5, "nan": np.nan, "string": "0.1"},
+                lambda v, f=f: f(LABELS, np.zeros((4, 3)), label_smoothing=v))
+
+# -- nn: activations, MLP, optimizers --------------------------------------------------------------
+
+Z = np.array([[0.5, -1.0, 2.0], [0.0, 1.0, -2.0]])
+# The activations are elementwise like NumPy ufuncs (sigmoid(inf) = 1, NaN in gives NaN out,
+# empty in gives empty out): the MLP relies on that to report a diverging loss as a
+# FloatingPointError. Only the type and dtype checks apply.
+UFUNC = ("nan", "inf", "-inf", "empty")
+for fname in ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"):
+    f = getattr(nn, fname)
+    fg = getattr(nn, fname + "_grad")
+    array_cases(f"nn.{fname}", "z", Z, f, skip=UFUNC)
+    array_cases(f"nn.{fname}_grad", "z", Z, lambda v, fg=fg: fg(v, np.ones_like(Z)), skip=UFUNC)
+    array_cases(f"nn.{fname}_grad", "grad_output", np.ones_like(Z), lambda v, fg=fg: fg(Z, v),
+                wrong_shape=np.ones((2, 2)), skip=("none", *UFUNC))
+for f in (nn.softmax, nn.log_softmax):
+    value_cases(f"nn.{f.__name__}", "axis", {"out of bounds": 2},
+                lambda v, f=f: f(Z, axis=v))
+value_cases("nn.leaky_relu", "negative_slope", {"negative": -0.1, "nan": np.nan, "string": "a"},
+            lambda v: nn.leaky_relu(Z, negative_slope=v))
+
+XN = np.random.default_rng(1).normal(size=(10, 2))
+YN = XN[:, 0] - XN[:, 1]
+
+
+def _mlp(**kw):
+    return nn.MLP([2, 4, 1], random_state=0, **kw)
+
+
+value_cases("nn.MLP", "layer_sizes", {"one layer": [2], "zero width": [2, 0, 1],
+                                      "string": "2-4-1", "float": [2, 4.5, 1]},
+            lambda v: nn.MLP(v))
+value_cases("nn.MLP", "activation", {"unknown": "swish"}, lambda v: nn.MLP([2, 1], activation=v))
+value_cases("nn.MLP", "output", {"unknown": "exp"}, lambda v: nn.MLP([2, 1], output=v))
+value_cases("nn.MLP", "loss", {"unknown": "hinge"}, lambda v: nn.MLP([2, 1], loss=v))
+value_cases("nn.MLP", "weight_decay", {"negative": -1.0, "nan": np.nan, "string": "0"},
+            lambda v: nn.MLP([2, 1], weight_decay=v))
+value_cases("nn.MLP", "random_state", {"string": "0", "float": 1.5},
+            lambda v: nn.MLP([2, 1], random_state=v))
+for method in ("fit", "objective", "objective_and_grads"):
+    array_cases(f"nn.MLP.{method}", "X", XN,
+                lambda v, m=method: getattr(_mlp(), m)(v, YN, **({"progress": False}
+                                                                 if m == "fit" else {})),
+                wrong_shape=np.zeros((10, 3)))
+    array_cases(f"nn.MLP.{method}", "y", YN,
+                lambda v, m=method: getattr(_mlp(), m)(XN, v, **({"progress": False}
+                                                                 if m == "fit" else {})),
+                wrong_shape=YN[:-1])
+for method in ("predict", "forward"):
+    array_cases(f"nn.MLP.{method}", "X", XN, lambda v, m=method: getattr(_mlp(), m)(v),
+                wrong_shape=np.zeros((10, 3)))
+for param, bads in {
+    "epochs": BAD_POSITIVE_INT,
+    "batch_size": {k: v for k, v in BAD_POSITIVE_INT.items() if k != "none"},
+    "shuffle": BAD_BOOL,
+    "progress": {"string": "yes"},
+    "optimizer": {"unknown": "lbfgs", "int": 3},
+    "random_state": BAD_RANDOM_STATE,
+    "validation_data": {"single array": XN, "triple": (XN, YN, YN)},
+    "callbacks": {"not callable": [5]},
+}.items():
+    value_cases("nn.MLP.fit", param, bads,
+                lambda v, p=param: _mlp().fit(XN, YN, **{"progress": False, p: v}))
+value_cases("nn.MLP.predict", "return_std", {"without gaussian_nll": True},
+            lambda v: _mlp().predict(XN, return_std=v))
+value_cases("nn.MLP.predict_proba", "loss", {"mse": None}, lambda v: _mlp().predict_proba(XN))
+value_cases("nn.gradient_check", "eps", {"zero": 0.0, "negative": -1e-4, "nan": np.nan},
+            lambda v: nn.gradient_check(_mlp(), XN, YN, eps=v))
+value_cases("nn.prior_weight_decay", "alpha", BAD_POSITIVE, lambda v: nn.prior_weight_decay(v, 10))
+value_cases("nn.prior_weight_decay", "n_samples", BAD_POSITIVE_INT,
+            lambda v: nn.prior_weight_decay(1.0, v))
+value_cases("nn.prior_weight_decay", "beta", {k: v for k, v in BAD_POSITIVE.items()
+                                             if k != "none"},
+            lambda v: nn.prior_weight_decay(1.0, 10, beta=v))
+value_cases("nn.EarlyStopping", "monitor", {"unknown": "acc"}, lambda v: nn.EarlyStopping(v))
+value_cases("nn.EarlyStopping", "patience", BAD_POSITIVE_INT,
+            lambda v: nn.EarlyStopping(patience=v))
+value_cases("nn.EarlyStopping", "min_delta", {"negative": -1.0, "nan": np.nan},
+            lambda v: nn.EarlyStopping(min_delta=v))
+value_cases("nn.EarlyStopping", "restore_best", BAD_BOOL,
+            lambda v: nn.EarlyStopping(restore_best=v))
+for cls in (optim.SGD, optim.Momentum, optim.Adagrad, optim.RMSProp, optim.Adam):
+    value_cases(f"optim.{cls.__name__}", "learning_rate",
+                {k: v for k, v in BAD_POSITIVE.items() if k != "none"},
+                lambda v, c=cls: c(learning_rate=v))
+value_cases("optim.Momentum", "momentum", {"one": 1.0, "negative": -0.1},
+            lambda v: optim.Momentum(momentum=v))
+value_cases("optim.Momentum", "nesterov", BAD_BOOL, lambda v: optim.Momentum(nesterov=v))
+value_cases("optim.RMSProp", "rho", {"one": 1.0, "negative": -0.1},
+            lambda v: optim.RMSProp(rho=v))
+for param in ("beta1", "beta2"):
+    value_cases("optim.Adam", param, {"one": 1.0, "negative": -0.1},
+                lambda v, p=param: optim.Adam(**{p: v}))
+for cls in (optim.Adagrad, optim.RMSProp, optim.Adam):
+    value_cases(f"optim.{cls.__name__}", "eps", {"negative": -1.0, "zero": 0.0},
+                lambda v, c=cls: c(eps=v))
+PARAMS = {"w": np.ones(3)}
+array_cases("optim.SGD.step", "grads", np.ones(3),
+            lambda v: optim.SGD().step({"w": np.ones(3)}, {"w": v}),
+            wrong_shape=np.ones(4), skip=("none", "string", "empty"))
+value_cases("optim.SGD.step", "grads", {"other keys": {"v": np.ones(3)}, "not a dict": 3},
+            lambda v: optim.SGD().step({"w": np.ones(3)}, v))
+
+# -- datasets, streaming, compare ------------------------------------------------------------------
+
+for fname in ("sinusoid", "linear"):
+    f = getattr(bf.datasets, fname)
+    value_cases(f"datasets.{fname}", "n", BAD_POSITIVE_INT, lambda v, f=f: f(v))
+    value_cases(f"datasets.{fname}", "noise", {"negative": -0.1, "nan": np.nan, "string": "0.3"},
+                lambda v, f=f: f(5, noise=v))
+    value_cases(f"datasets.{fname}", "seed", BAD_RANDOM_STATE, lambda v, f=f: f(5, seed=v))
+value_cases("datasets.linear", "coef", {"one number": (0.5,), "strings": ("a", "b"),
+                                        "nan": (np.nan, 1.0)},
+            lambda v: bf.datasets.linear(5, coef=v))
+value_cases("datasets.sinusoid", "evenly_spaced", BAD_BOOL,
+            lambda v: bf.datasets.sinusoid(5, evenly_spaced=v))
+array_cases("datasets.sinusoid_fn", "x", x, bf.datasets.sinusoid_fn, skip=UFUNC)  # elementwise
+
+value_cases("streaming.iter_array_chunks", "chunksize", BAD_POSITIVE_INT,
+            lambda v: list(bf.streaming.iter_array_chunks(x, t, chunksize=v)))
+_add("streaming.iter_array_chunks", "y", "length",
+     lambda: list(bf.streaming.iter_array_chunks(x, t[:-1])))
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("catalogue") / "d.csv"
+    path.write_text("x,t\n0,1\n1,2\n")
+    return path
+
+
+CSV_CASES = {
+    "x:int": (dict(x=5, y="t"), "x"),
+    "y:list": (dict(x="x", y=["t"]), "y"),
+    "x:missing column": (dict(x="nope", y="t"), "nope"),
+    "chunksize:zero": (dict(x="x", y="t", chunksize=0), "chunksize"),
+}
+
+DATA = (x, t, x, t)
+for i, name in enumerate(("x", "t", "x_test", "t_test")):
+    def call_compare(v, i=i):
+        args = list(DATA)
+        args[i] = v
+        return bf.compare_estimators(*args, degrees=[1])
+
+    array_cases("compare_estimators", name, DATA[i], call_compare,
+                wrong_shape=TWO_FEATURES if name.startswith("x") else t[:-1],
+                names="x_test" if name.startswith("x_") else ("t_test" if name.startswith("t_")
+                                                               else name))
+for param, bads in {
+    "degrees": {"negative": [-1], "empty": [], "float": [1.5], "string": "0-9"},
+    "alpha": BAD_POSITIVE,
+    "beta": BAD_POSITIVE,
+    "methods": {"unknown": ["bogus"], "empty": []},
+    "pymc_options": {"list": [1]},
+}.items():
+    value_cases("compare_estimators", param, bads,
+                lambda v, p=param: bf.compare_estimators(*DATA, **{"degrees": [1], p: v}))
+
+
+# -- the tests -------------------------------------------------------------------------------------
+
+
+def _names(message: str, name: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", message) is not None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_raises_naming_the_argument(case):
+    with pytest.raises((ValueError, TypeError)) as info_:
+        case.call()
+    assert _names(str(info_.value), case.name), f"{case.id}: {info_.value}"
+
+
+@pytest.mark.parametrize("case", list(CSV_CASES))
+def test_read_csv_chunks_bad_arguments(case, csv_path):
+    kwargs, name = CSV_CASES[case]
+    with pytest.raises((ValueError, TypeError)) as info_:
+        list(bf.streaming.read_csv_chunks(csv_path, **kwargs))
+    assert _names(str(info_.value), name), str(info_.value)
+
+
+def test_nothing_is_half_written_by_a_rejected_partial_fit():
+    model = bf.BayesianRegression(B.Polynomial(2)).fit(x, t)
+    before = model.stats_
+    with pytest.raises(ValueError, match="y contains NaN"):
+        model.partial_fit(x, _with(t, np.nan))
+    assert model.stats_ is before
+
+
+def test_catalogue_size():
+    n = len(CASES) + len(CSV_CASES)
+    print(f"\nbad-input catalogue: {n} cases over "
+          f"{len({c.id.split(':')[0] for c in CASES}) + 1} entry points")
+    assert n > 1000
+
+
+def test_predictive_accepts_an_infinite_variance():
+    # Student-t noise with nu <= 2 has infinite variance: a valid (if useless) predictive.
+    p = bf.Predictive(np.zeros(2), np.array([1.0, np.inf]))
+    assert np.isinf(p.std[1]) and np.isinf(p.interval(0.9)[1][1])
