@@ -18,7 +18,7 @@ import scipy.stats
 
 from bayesfit import basis as _basis
 from bayesfit._backend import to_numpy
-from bayesfit._validation import check_random_state, check_X_y
+from bayesfit._validation import check_array, check_random_state, check_X_y
 from bayesfit.linear import BayesianRegression, MAPRegression
 
 if TYPE_CHECKING:
@@ -61,13 +61,13 @@ def _figure(fig: Figure | None, size: tuple[float, float]) -> Figure:
 
 
 def _curve_x(X: Any, name: str = "X") -> np.ndarray:
-    """Host 1-D inputs of a one-feature curve, for drawing."""
-    x = to_numpy(X)
-    if x.ndim == 2 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.ndim != 1:
-        raise ValueError(f"{name} must be one feature (1-D) to draw a curve, got shape {x.shape}")
-    return x.astype(np.float64)
+    """Host 1-D inputs of a one-feature curve, for drawing (validated: numeric, finite)."""
+    x = to_numpy(check_array(X, name))
+    if x.shape[1] != 1:
+        raise ValueError(
+            f"{name} must be one feature (1-D) to draw a curve, got {x.shape[1]} features"
+        )
+    return x[:, 0].astype(np.float64)
 
 
 def _grid(x: np.ndarray, n: int = 200) -> np.ndarray:
@@ -77,7 +77,8 @@ def _grid(x: np.ndarray, n: int = 200) -> np.ndarray:
 
 
 def _draw_data(ax: Axes, x: Any, t: Any, true_fn: Callable[[Any], Any] | None, grid) -> None:
-    ax.scatter(_curve_x(x), to_numpy(t), label="data", **_DATA)
+    x, t = (to_numpy(a) for a in check_X_y(x, t)[:2])
+    ax.scatter(x[:, 0], t, label="data", **_DATA)
     if true_fn is not None:
         ax.plot(grid, np.asarray(true_fn(grid)), color=_TRUE, ls="--", label="truth")
 
@@ -126,6 +127,11 @@ def predictive(
     >>> [line.get_label() for line in ax.get_lines()]
     ['truth', 'predictive mean']
     """
+    if not callable(getattr(model, "predictive", None)):
+        raise TypeError(
+            f"model must be a fitted bayesfit regression (with predictive); "
+            f"got {type(model).__name__}"
+        )
     x = _curve_x(X)
     g = _grid(x) if grid is None else _curve_x(grid, "grid")
     p = model.predictive(g)

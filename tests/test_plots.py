@@ -266,3 +266,20 @@ def test_import_does_not_load_matplotlib():
     code = "import sys, bayesfit.plots, bayesfit.compare; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_predictive_plot_rejects_bad_input():
+    import bayesfit as bf
+
+    x, t = bf.datasets.sinusoid(10, seed=0)
+    model = bf.BayesianRegression(bf.basis.Polynomial(3), alpha=5e-3, beta=11.1).fit(x, t)
+    bad_t = t.copy()
+    bad_t[4] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN at index 4"):
+        bf.plots.predictive(model, x, bad_t)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        bf.plots.predictive(model, x, t[:5])
+    with pytest.raises(TypeError, match="model must be a fitted bayesfit regression"):
+        bf.plots.predictive("model", x, t)
+    with pytest.raises(ValueError, match="X must be one feature"):
+        bf.plots.predictive(model, np.ones((10, 2)), t)
