@@ -32,10 +32,12 @@ __all__ = [
     "function_samples",
     "losses_as_nll",
     "mle_vs_map",
+    "posterior_pairs",
     "predictive",
     "rms_vs_degree",
     "rms_vs_log_lambda",
     "sequential_learning",
+    "trace",
 ]
 
 _DATA = {"facecolors": "none", "edgecolors": "tab:blue", "s": 40, "zorder": 3}
@@ -506,26 +508,128 @@ def losses_as_nll(*, fig: Figure | None = None) -> Figure:
     -------
     matplotlib.figure.Figure
     """
+    from bayesfit import losses
+    from bayesfit.nn.activations import sigmoid
+
     fig = _figure(fig, (10.0, 4.0))
     ax_sq, ax_ce = fig.subplots(1, 2)
     r = np.linspace(-3.0, 3.0, 201)
+    zero = np.zeros_like(r)
     half_ln_2pi = 0.5 * math.log(2.0 * math.pi)
-    ax_sq.plot(r, 0.5 * r**2, color="k", lw=4, alpha=0.3, label=r"squared error $r^2/2$")
+    half_sq = 0.5 * losses.mse(r, zero, reduction="none")
+    ax_sq.plot(r, half_sq, color="k", lw=4, alpha=0.3, label=r"squared error $r^2/2$")
     for beta, style in ((1.0, "-"), (4.0, "--"), (0.25, ":")):
-        nll = 0.5 * beta * r**2 - 0.5 * math.log(beta) + half_ln_2pi
+        nll = losses.gaussian_nll(r, zero, beta=beta, reduction="none")
         ax_sq.plot(r, nll - half_ln_2pi, ls=style,
                    label=rf"Gaussian NLL $-\frac{{1}}{{2}}\ln 2\pi$, $\beta$={beta:g}")
     ax_sq.set_xlabel(r"residual $r = t - y$")
     ax_sq.set_ylabel("loss (nats)")
     ax_sq.legend(fontsize="small")
     z = np.linspace(-6.0, 6.0, 201)
-    p = scipy.special.expit(z)
+    p = sigmoid(z)
     for y, color in ((1, "C0"), (0, "C1")):
-        ce = np.logaddexp(0.0, -z if y == 1 else z)  # softplus: stable at extreme logits
-        nll = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+        labels = np.full_like(z, float(y))
+        ce = losses.binary_cross_entropy(labels, logits=z, reduction="none")
+        nll = losses.bernoulli_nll(labels, p, reduction="none")
         ax_ce.plot(z, ce, color=color, lw=4, alpha=0.3, label=f"cross-entropy, y={y}")
         ax_ce.plot(z, nll, color=color, ls="--", label=f"Bernoulli NLL, y={y}")
     ax_ce.set_xlabel("logit z")
     ax_ce.set_ylabel("loss (nats)")
     ax_ce.legend(fontsize="small")
     return fig
+
+
+def _posterior_draws(model: Any) -> Any:
+    """Return the ``posterior`` group of a fitted PyMCRegression as an xarray Dataset."""
+    idata = getattr(model, "idata_", None)
+    if idata is None:
+        raise TypeError(
+            f"model must be a fitted PyMCRegression (with idata_); got {type(model).__name__}"
+        )
+    return idata["posterior"].to_dataset()
+
+
+def posterior_pairs(
+    model: Any, *, max_weights: int = 3, fig: Figure | None = None
+) -> Figure:
+    r"""Return a Figure with the pairwise posterior draws of a fitted PyMCRegression.
+
+    The hyperparameters are shown as :math:`\ln\alpha` and :math:`\ln\beta` (positive and
+    skewed, they are near-Gaussian on the log scale), followed by the first ``max_weights``
+    weights. The diagonal has histograms, the lower triangle scatter plots of all draws
+    (chains pooled); the evidence approximation's :math:`(\alpha, \beta)` is the mode of the
+    first pair under flat hyperpriors.
+
+    Parameters
+    ----------
+    model : PyMCRegression
+        Fitted.
+    max_weights : int, default 3
+        How many weights to include (0 for the hyperparameters only).
+    fig : matplotlib Figure, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if isinstance(max_weights, bool) or not isinstance(max_weights, int) or max_weights < 0:
+        raise ValueError(f"max_weights must be a non-negative int, got {max_weights!r}")
+    post = _posterior_draws(model)
+    columns = {
+        r"$\ln\alpha$": np.log(post["alpha"].values.ravel()),
+        r"$\ln\beta$": np.log(post["beta"].values.ravel()),
+    }
+    w = post["w"]
+    for name in w["feature"].values[:max_weights]:
+        columns[f"$w$[{name}]"] = w.sel(feature=name).values.ravel()
+    k = len(columns)
+    fig = _figure(fig, (2.2 * k, 2.2 * k))
+    axes = np.atleast_2d(fig.subplots(k, k, squeeze=False))
+    names = list(columns)
+    for i, row in enumerate(names):
+        for j, col in enumerate(names):
+            ax = axes[i, j]
+            if j > i:
+                ax.set_axis_off()
+            elif i == j:
+                ax.hist(columns[row], bins=40, color=_FIT, alpha=0.6)
+                ax.set_yticks([])
+            else:
+                ax.scatter(columns[col], columns[row], s=2, alpha=0.2, color=_FIT)
+            if i == k - 1:
+                ax.set_xlabel(col)
+            if j == 0 and i > 0:
+                ax.set_ylabel(row)
+    return fig
+
+
+def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figure:
+    """Return the Figure of ArviZ's trace and marginal plot of a fitted PyMCRegression.
+
+    A thin wrapper over :func:`arviz_plots.plot_trace_dist` (ArviZ 1, matplotlib backend):
+    one row per variable (and weight), the chains' draws on the right and their densities
+    on the left. For other ArviZ plots, pass ``model.idata_`` to ArviZ directly.
+
+    Parameters
+    ----------
+    model : PyMCRegression
+        Fitted.
+    var_names : sequence of str, default ("alpha", "beta", "w")
+        Posterior variables to show.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import arviz_plots as azp
+
+    post = _posterior_draws(model)
+    unknown = [v for v in var_names if v not in post.data_vars]
+    if isinstance(var_names, str) or unknown:
+        raise ValueError(
+            f"var_names must be a sequence of posterior variables {sorted(post.data_vars)}; "
+            f"got {var_names!r}"
+        )
+    collection = azp.plot_trace_dist(model.idata_, var_names=list(var_names), backend="matplotlib")
+    first_trace = next(iter(collection.viz["trace"].to_dataset().data_vars.values()))
+    return first_trace.values.flat[0].figure

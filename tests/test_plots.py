@@ -128,7 +128,8 @@ def test_mle_vs_map_grid(report, data):
     ridge = Ridge(alpha=ALPHA / BETA, fit_intercept=False).fit(np.vander(x, 10, increasing=True), t)
     fit9 = _by_label(axes[7].get_lines(), "fit")
     np.testing.assert_allclose(
-        fit9.get_ydata(), ridge.predict(np.vander(fit9.get_xdata(), 10, increasing=True)),
+        fit9.get_ydata(),
+        ridge.predict(np.vander(fit9.get_xdata(), 10, increasing=True)),
         rtol=1e-6,
     )
     with pytest.raises(ValueError, match="none of degrees"):
@@ -139,7 +140,10 @@ def test_rms_vs_degree_draws_the_table(report):
     ax = plots.rms_vs_degree(report)
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == [
-        "mle training", "mle test", "map training", "map test"
+        "mle training",
+        "mle test",
+        "map training",
+        "map test",
     ]
     for line in lines:
         method, kind = line.get_label().split()
@@ -220,7 +224,10 @@ def test_sequential_learning_prml_fig_3_7():
     axes = np.array(fig.get_axes()).reshape(4, 3)
     assert not axes[0, 0].axison  # no likelihood before any data
     assert [ax.get_title() for ax in axes[:, 1]] == [
-        "prior", "posterior after 1", "posterior after 2", "posterior after 20"
+        "prior",
+        "posterior after 1",
+        "posterior after 2",
+        "posterior after 20",
     ]
     for row, step in enumerate((0, 1, 2, 20)):
         lines = axes[row, 2].get_lines()
@@ -283,3 +290,53 @@ def test_predictive_plot_rejects_bad_input():
         bf.plots.predictive("model", x, t)
     with pytest.raises(ValueError, match="X must be one feature"):
         bf.plots.predictive(model, np.ones((10, 2)), t)
+
+
+@pytest.fixture(scope="module")
+def pymc_model():
+    import warnings
+
+    import bayesfit as bf
+
+    x, t = bf.datasets.sinusoid(30, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bf.ConvergenceWarning)  # few draws, for speed
+        return bf.PyMCRegression(
+            bf.basis.Polynomial(2),
+            draws=200,
+            tune=200,
+            chains=2,
+            cores=1,
+            progressbar=False,
+            random_seed=0,
+        ).fit(x, t)
+
+
+def test_posterior_pairs_shows_the_draws(pymc_model):
+    import bayesfit as bf
+
+    fig = bf.plots.posterior_pairs(pymc_model, max_weights=2)
+    axes = fig.axes
+    assert len(axes) == 16  # (ln alpha, ln beta, w[1], w[x0]) squared
+    visible = [ax for ax in axes if ax.axison]
+    assert len(visible) == 10  # lower triangle and diagonal
+    scatter = axes[4]  # row 1, column 0: ln beta against ln alpha
+    offsets = scatter.collections[0].get_offsets()
+    post = pymc_model.idata_["posterior"]
+    np.testing.assert_allclose(offsets[:, 0], np.log(post["alpha"].values.ravel()))
+    np.testing.assert_allclose(offsets[:, 1], np.log(post["beta"].values.ravel()))
+    assert axes[12].get_xlabel() == r"$\ln\alpha$" and axes[4].get_ylabel() == r"$\ln\beta$"
+    plt.close(fig)
+
+
+def test_trace_figure_has_a_row_per_variable(pymc_model):
+    import bayesfit as bf
+
+    fig = bf.plots.trace(pymc_model, var_names=["alpha", "beta"])
+    lines = [line for ax in fig.axes for line in ax.get_lines()]
+    assert len(lines) >= 2 * 2 * 2  # 2 variables x (trace, density) x 2 chains
+    plt.close(fig)
+    with pytest.raises(ValueError, match="var_names must be a sequence of posterior variables"):
+        bf.plots.trace(pymc_model, var_names=["gamma"])
+    with pytest.raises(TypeError, match="model must be a fitted PyMCRegression"):
+        bf.plots.posterior_pairs(bf.BayesianRegression())
