@@ -281,7 +281,8 @@ def _evidence_terms(eig: _Eigen, alpha: Any, beta: Any, n: int, *, xp: ModuleTyp
     # ||t - Phi m_N||^2 = rss_ml + sum_i b_i^2 alpha^2 / (lam_i denom_i^2): a sum of
     # non-negative terms, so no cancellation can drive it negative.
     safe = xp.where(eig.positive, lam, 1.0)
-    penalty = xp.where(eig.positive, b * b * alpha * alpha / (safe * denom * denom), 0.0)
+    shrink = alpha / denom  # in (0, 1]: squaring it cannot overflow, alpha**2 could
+    penalty = xp.where(eig.positive, b * b / safe * shrink * shrink, 0.0)
     rss = eig.rss_ml + xp.sum(penalty, axis=1)
     a, bt = alpha[:, 0], beta[:, 0]
     log_ev = 0.5 * (
@@ -324,17 +325,19 @@ class EvidenceFit:
     cov: Any
 
 
-def _start_grid(eig: _Eigen, stats: SufficientStats, alpha_init, beta_init, *, xp):
+def _start_grid(eig: _Eigen, alpha_init: float, beta_init: float, *, xp: ModuleType):
     """Return starting points spread over log alpha and log beta, plus the user's start.
 
     The evidence over (alpha, beta) can have two local maxima (noise explains the data, or
     the basis does); starting the fixed-point iteration from a grid that spans both, and
     keeping the best end point, finds the global one.
     """
-    lam_scale = max(float(xp.mean(eig.lam)), 1e-300)
-    var_t = max(float(stats.yty) / stats.n, 1e-300)
+    # The targets arrive scaled to unit mean square (see evidence_fit), so beta ~ 1 is the
+    # all-noise scale and larger betas the fits; alpha is spread around the data's lambdas.
+    lam_mean = float(xp.mean(eig.lam))
+    lam_scale = lam_mean if lam_mean > 0.0 else 1.0
     alphas = [lam_scale * 10.0**k for k in range(-12, 7, 2)]
-    betas = [10.0**k / var_t for k in range(0, 7, 2)]
+    betas = [10.0**k for k in range(0, 7, 2)]
     pairs = [(a, b) for a in alphas for b in betas]
     pairs.append((alpha_init, beta_init))
     return pairs
@@ -350,14 +353,15 @@ _POLISHED = 1  # starts carried on to convergence
 def _iterate(eig: _Eigen, alpha: Any, beta: Any, n: int, steps: int, tol: float, *, xp):
     """Up to ``steps`` re-estimation steps for all starts; stop when every one has converged."""
     dtype = eig.lam.dtype
-    tiny = float(xp.finfo(dtype).smallest_normal)
     huge = float(xp.finfo(dtype).max) ** 0.25
+    # Floors of 1/huge keep the ratios below huge**2 (finite); the clip then caps them at huge.
+    floor = 1.0 / huge
     for step_count in range(1, steps + 1):
         gamma, mtm, rss, _ = _evidence_terms(eig, alpha, beta, n, xp=xp)
         # Clip to a range where both precisions stay finite and positive: an alpha that runs
         # off to infinity is the "all noise" solution, and is scored as such.
-        new_alpha = xp.clip(gamma / xp.clip(mtm, tiny, None), 1.0 / huge, huge)
-        new_beta = xp.clip((n - gamma) / xp.clip(rss, tiny, None), 1.0 / huge, huge)
+        new_alpha = xp.clip(gamma / xp.clip(mtm, floor, None), floor, huge)
+        new_beta = xp.clip((n - gamma) / xp.clip(rss, floor, None), floor, huge)
         step = xp.abs(xp.log(new_alpha) - xp.log(alpha[:, 0])) + xp.abs(
             xp.log(new_beta) - xp.log(beta[:, 0])
         )
@@ -401,10 +405,9 @@ def evidence_fit(
     stats = SufficientStats(stats.xtx, stats.xty / math.sqrt(scale), stats.yty / scale, stats.n)
     eig = _Eigen.of(stats, xp=xp)
     dtype = eig.lam.dtype
-    var_t = max(float(stats.yty) / stats.n, 1e-300)
     a0 = float(alpha_init) * scale if alpha_init is not None else 1.0
-    b0 = float(beta_init) * scale if beta_init is not None else 1.0 / var_t
-    pairs = _start_grid(eig, stats, a0, b0, xp=xp) if global_search else [(a0, b0)]
+    b0 = float(beta_init) * scale if beta_init is not None else 1.0
+    pairs = _start_grid(eig, a0, b0, xp=xp) if global_search else [(a0, b0)]
     alpha = xp.asarray([[p[0]] for p in pairs], dtype=dtype)
     beta = xp.asarray([[p[1]] for p in pairs], dtype=dtype)
     n = stats.n

@@ -805,8 +805,9 @@ class EvidenceRegression(_BayesianModel):
     basis : bayesfit.basis.Basis, optional
         Basis functions; ``None`` means the inputs plus a bias column.
     alpha_init, beta_init : float, optional
-        A starting point of the re-estimation; by default :math:`\alpha = 1`,
-        :math:`\beta = 1/\overline{t^2}`.
+        A starting point of the re-estimation; by default
+        :math:`\alpha = \beta = 1/\overline{t^2}` (the iteration runs on targets scaled to
+        unit mean square, where this is (1, 1)).
     max_iter : int, default 1000
         Maximum number of re-estimation steps.
     tol : float, default 1e-10

@@ -210,3 +210,17 @@ def test_float32_inputs_keep_float32_and_finite_results():
         _fit_quietly(model, x, t)
         assert model.predict(x).dtype == np.float32
         _assert_finite(model, x, t)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_all_zero_targets_warn_once_and_stay_finite(dtype):
+    # The evidence is unbounded (beta -> inf): a NumericalWarning, finite numbers, and no
+    # overflow RuntimeWarning from the iteration on the way.
+    x = np.linspace(0, 1, 20).astype(dtype)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = bf.EvidenceRegression(bf.basis.Polynomial(2)).fit(x, np.zeros(20, dtype))
+    kinds = {type(w.message) for w in caught}
+    assert kinds == {bf.NumericalWarning}, [str(w.message) for w in caught]
+    assert np.isfinite(model.alpha_) and np.isfinite(model.beta_) and model.alpha_ > 0
+    np.testing.assert_array_equal(model.coef_, 0.0)
