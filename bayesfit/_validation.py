@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "check_probabilities",
     "check_random_state",
     "check_tensor",
+    "check_value",
     "validate_params",
 ]
 
@@ -109,6 +111,25 @@ POSITIVE_INT = Interval(numbers.Integral, 1, None, "left")
 NONE = Options((None,))
 
 
+def check_value(label: str, value: object, allowed: Constraint | Sequence[Constraint]) -> None:
+    """Raise ``ValueError("<label> must be <what>; got <value>")`` unless a constraint accepts.
+
+    Parameters
+    ----------
+    label : str
+        What the value is, as the message should name it (``"n"``,
+        ``"MAPRegression: parameter 'alpha'"``).
+    value : object
+        The value to check.
+    allowed : constraint or sequence of constraints
+        The value passes if any one accepts it.
+    """
+    rules = allowed if isinstance(allowed, Sequence) else [allowed]
+    if not any(c.accepts(value) for c in rules):
+        must = " or ".join(c.describe() for c in rules)
+        raise ValueError(f"{label} must be {must}; got {value!r}")
+
+
 def validate_params(owner: object, constraints: dict[str, list[Constraint]]) -> None:
     """Check ``owner``'s hyperparameters against a constraint table.
 
@@ -125,12 +146,7 @@ def validate_params(owner: object, constraints: dict[str, list[Constraint]]) -> 
         Naming the parameter, what it must be and what it got.
     """
     for name, allowed in constraints.items():
-        value = getattr(owner, name)
-        if not any(c.accepts(value) for c in allowed):
-            must = " or ".join(c.describe() for c in allowed)
-            raise ValueError(
-                f"{type(owner).__name__}: parameter {name!r} must be {must}; got {value!r}"
-            )
+        check_value(f"{type(owner).__name__}: parameter {name!r}", getattr(owner, name), allowed)
 
 
 def check_random_state(random_state: object, name: str = "random_state") -> np.random.Generator:

@@ -23,7 +23,7 @@ from bayesfit import basis as _basis
 from bayesfit._backend import get_namespace, to_numpy
 from bayesfit._conjugate import _Eigen, _evidence_terms
 from bayesfit._io import atomic_output_dir, save_figure
-from bayesfit._validation import POSITIVE, check_array
+from bayesfit._validation import POSITIVE, check_array, check_value
 from bayesfit.linear import (
     BayesianRegression,
     EvidenceRegression,
@@ -347,9 +347,8 @@ def _check_settings(methods, degrees, alpha, beta, pymc_options) -> tuple[list[s
         isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in degrees
     ):
         raise ValueError(f"degrees must be non-negative ints (at least one); got {degrees!r}")
-    for name, value in (("alpha", alpha), ("beta", beta)):
-        if not POSITIVE.accepts(value):
-            raise ValueError(f"{name} must be {POSITIVE.describe()}; got {value!r}")
+    check_value("alpha", alpha, POSITIVE)
+    check_value("beta", beta, POSITIVE)
     if pymc_options is not None and not isinstance(pymc_options, dict):
         raise TypeError(f"pymc_options must be a dict or None, got {type(pymc_options).__name__}")
     return [m for m in METHODS if m in methods], sorted(set(degrees))

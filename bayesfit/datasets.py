@@ -19,14 +19,11 @@ from bayesfit._validation import (
     as_floating,
     as_numeric,
     check_random_state,
+    check_value,
 )
 
 __all__ = ["linear", "sinusoid", "sinusoid_fn"]
 
-
-def _check(name: str, value: Any, constraint: Interval | Options) -> None:
-    if not constraint.accepts(value):
-        raise ValueError(f"{name} must be {constraint.describe()}; got {value!r}")
 
 
 def sinusoid_fn(x: Any) -> np.ndarray:
@@ -65,9 +62,9 @@ def sinusoid(
     >>> x.shape, t.shape
     ((10,), (10,))
     """
-    _check("n", n, POSITIVE_INT)
-    _check("noise", noise, NONNEGATIVE)
-    _check("evenly_spaced", evenly_spaced, Options((True, False)))
+    check_value("n", n, POSITIVE_INT)
+    check_value("noise", noise, NONNEGATIVE)
+    check_value("evenly_spaced", evenly_spaced, Options((True, False)))
     rng = check_random_state(seed, "seed")
     x = np.linspace(0.0, 1.0, n) if evenly_spaced else np.sort(rng.uniform(0.0, 1.0, n))
     return x, sinusoid_fn(x) + noise * rng.standard_normal(n)
@@ -95,8 +92,8 @@ def linear(
     -------
     x, t : numpy.ndarray of shape (n,)
     """
-    _check("n", n, POSITIVE_INT)
-    _check("noise", noise, NONNEGATIVE)
+    check_value("n", n, POSITIVE_INT)
+    check_value("noise", noise, NONNEGATIVE)
     if not (
         isinstance(coef, tuple | list)
         and len(coef) == 2

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 import scipy.stats
 
-from bayesfit._validation import POSITIVE, Interval, check_random_state
+from bayesfit._validation import POSITIVE, Interval, check_random_state, check_value
 
 __all__ = [
     "DEFAULT_PRIORS",
@@ -61,11 +61,9 @@ class Prior:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not self._constraints[f.name].accepts(value):
-                raise ValueError(
-                    f"{type(self).__name__}: parameter {f.name!r} must be "
-                    f"{self._constraints[f.name].describe()}; got {value!r}"
-                )
+            check_value(
+                f"{type(self).__name__}: parameter {f.name!r}", value, self._constraints[f.name]
+            )
             object.__setattr__(self, f.name, float(value))
 
     def _pymc_kwargs(self) -> dict[str, float]:  # pragma: no cover - abstract

@@ -55,6 +55,7 @@ from bayesfit._validation import (
     check_labels,
     check_probabilities,
     check_random_state,
+    check_value,
     validate_params,
 )
 from bayesfit.nn import activations
@@ -150,9 +151,7 @@ def prior_weight_decay(alpha: float, n_samples: int, beta: float | None = None) 
 def _check_arguments(where: str, arguments: dict[str, tuple[Any, list[Constraint]]]) -> None:
     """Check function arguments against constraints, as validate_params does for settings."""
     for name, (value, rules) in arguments.items():
-        if not any(r.accepts(value) for r in rules):
-            must = " or ".join(r.describe() for r in rules)
-            raise ValueError(f"{where}: {name} must be {must}; got {value!r}")
+        check_value(f"{where}: {name}", value, rules)
 
 
 @dataclass
