@@ -50,12 +50,11 @@ from bayesfit._validation import (
     as_numeric,
     check_array,
     check_features,
-    check_random_state,
     check_X_y,
     validate_params,
 )
 from bayesfit.exceptions import NumericalWarning
-from bayesfit.posterior import GaussianPosterior
+from bayesfit.posterior import GaussianPosterior, standard_normal_like
 
 __all__ = [
     "BayesianRegression",
@@ -122,12 +121,7 @@ class Predictive:
         For whole curves with the correlation between points, use the estimator's
         ``sample_functions``.
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
-        rng = check_random_state(random_state)
-        xp = get_namespace(self.mean)
-        z = rng.standard_normal((n, self.mean.shape[0]))
-        z = xp.asarray(z, dtype=self.mean.dtype, device=array_api_compat.device(self.mean))
+        z = standard_normal_like(self.mean, n, random_state)
         return self.mean[None, :] + z * self.std[None, :]
 
     def log_density(self, y: Any) -> Any:

@@ -38,6 +38,25 @@ def _solve_lower(L: Any, b: Any, *, xp: ModuleType) -> Any:
     return xp.linalg.solve(L, b)
 
 
+def standard_normal_like(ref: Any, n: int, random_state: Any) -> Any:
+    """Return ``n`` rows of standard normals of ``ref``'s length, namespace, dtype and device.
+
+    The normals are drawn on the host with NumPy, so a seed gives the same draws on every
+    backend, and moved to ``ref``'s device.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive int.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    rng = check_random_state(random_state)
+    z = rng.standard_normal((n, ref.shape[0]))
+    xp = get_namespace(ref)
+    return xp.asarray(z, dtype=ref.dtype, device=array_api_compat.device(ref))
+
+
 def _log_det_from_cholesky(L: Any, *, xp: ModuleType) -> Any:
     return 2.0 * xp.sum(xp.log(xp.linalg.diagonal(L)), axis=-1)
 
@@ -141,13 +160,8 @@ class GaussianPosterior:
         -------
         array of shape (n, M)
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
-        rng = check_random_state(random_state)
-        xp = self._xp
-        z = rng.standard_normal((n, self.n_features))
-        z = xp.asarray(z, dtype=self.mean.dtype, device=array_api_compat.device(self.mean))
-        return self.mean[None, :] + z @ xp.matrix_transpose(self.cov_cholesky)
+        z = standard_normal_like(self.mean, n, random_state)
+        return self.mean[None, :] + z @ self._xp.matrix_transpose(self.cov_cholesky)
 
     def _check_design(self, Phi: Any) -> Any:
         Phi = check_array(Phi, "Phi", xp=self._xp)
