@@ -16,10 +16,11 @@ sufficient statistics only (see :mod:`bayesfit._conjugate`).
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any, ClassVar, Self
 
@@ -134,6 +135,27 @@ class Predictive:
         return -0.5 * (xp.log(self.var) + math.log(2 * math.pi) + r * r / self.var)
 
 
+def _unchanged_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Restore the estimator's attributes if ``method`` raises: nothing is half-written.
+
+    Fitting sets the basis and feature bookkeeping before the estimator's own checks (a
+    prior of the wrong shape, a bad chunk late in a stream) can fail; one snapshot here covers
+    every entry point instead of ordering each of them by hand.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return wrapper
+
+
 class _LinearModel(RegressorMixin, BaseEstimator):
     """Fit machinery shared by the four estimators: validation, basis, prediction, I/O."""
 
@@ -142,6 +164,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
     _scalar_state: ClassVar[tuple[str, ...]] = ()
 
     # -- fitting -------------------------------------------------------------------------------
+    @_unchanged_on_error
     def fit(self, X: Any, y: Any) -> Self:
         """Fit the model.
 
@@ -408,6 +431,7 @@ class _StatisticsModel(_LinearModel):
         """Set the learned attributes from the statistics of all data seen."""
         raise NotImplementedError
 
+    @_unchanged_on_error
     def partial_fit(self, X: Any, y: Any) -> Self:
         r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
 
@@ -433,9 +457,10 @@ class _StatisticsModel(_LinearModel):
         chunk = self._chunk_stats(Xa, t, xp=xp)
         stats = chunk if first else self.stats_ + chunk
         self._fit_stats(stats, xp=xp)
-        self.stats_ = stats  # only once the fit succeeded: nothing is half-written
+        self.stats_ = stats
         return self
 
+    @_unchanged_on_error
     def fit_stream(self, chunks: Iterable[tuple[Any, Any]]) -> Self:
         r"""Fit on an iterable of ``(X, y)`` chunks, holding one chunk at a time.
 

@@ -136,3 +136,20 @@ def test_column_vector_y_is_flattened_with_a_warning():
     with pytest.warns(DataConversionWarning, match="column-vector y"):
         model = bf.MLERegression().fit(X_OK, Y_OK[:, None])
     np.testing.assert_allclose(model.coef_, bf.MLERegression().fit(X_OK, Y_OK).coef_)
+
+
+def test_a_failed_fit_leaves_the_estimator_as_it_was():
+    # the prior's shape is checked after the basis is fitted: the basis must not stay behind
+    model = bf.BayesianRegression(prior_mean=np.zeros(3))
+    with pytest.raises(ValueError, match="prior_mean must have shape"):
+        model.fit(X_OK, Y_OK)
+    assert not hasattr(model, "basis_") and not hasattr(model, "n_features_in_")
+    # a bad chunk after good ones: partial_fit and fit_stream keep the previous fit intact
+    model = bf.EvidenceRegression().partial_fit(X_OK, Y_OK)
+    before = {k: v for k, v in vars(model).items()}
+    with pytest.raises(ValueError, match="y contains NaN"):
+        model.partial_fit(X_OK, with_value(Y_OK, 0, np.nan))
+    assert vars(model) == before
+    with pytest.raises(ValueError, match="chunk 1"):
+        model.fit_stream([(X_OK, Y_OK), (X_OK, with_value(Y_OK, 1, np.inf))])
+    assert vars(model) == before
