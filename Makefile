@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: test test-gpu demo lint bench bench-quick clean docs docs-figures
+.PHONY: test test-gpu demo lint bench bench-quick clean docs docs-figures constraints
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@py=$$(tools/find-python) || exit 1; \
 	  if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
 	    rm -rf $(VENV); echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
 
 lint: $(STAMP)
@@ -44,6 +44,15 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick
+
+# Re-pin constraints.txt to the newest releases pyproject.toml allows (a deliberate update:
+# review and commit the diff, then run make test).
+constraints:
+	@py=$$(tools/find-python) || exit 1; rm -rf .venv-pin && "$$py" -m venv .venv-pin && \
+	  .venv-pin/bin/python -m pip install --quiet --upgrade pip && \
+	  .venv-pin/bin/python -m pip install --quiet -e '.[dev]' && \
+	  { sed -n '1,2p' constraints.txt; .venv-pin/bin/python -m pip freeze --all --exclude-editable; } \
+	  > constraints.new && mv constraints.new constraints.txt; rm -rf .venv-pin
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info site
