@@ -22,12 +22,12 @@ from typing import Any, NamedTuple
 
 from bayesfit import _special
 from bayesfit._backend import get_namespace
+from bayesfit._linalg import cholesky, gaussian_kl_from_cholesky, logdet_from_cholesky
 from bayesfit._validation import (
     check_distribution,
     check_probabilities,
     check_tensor,
 )
-from bayesfit.posterior import _log_det_from_cholesky, cholesky, gaussian_kl_from_cholesky
 
 __all__ = [
     "MonteCarloEstimate",
@@ -472,7 +472,7 @@ def gaussian_entropy(cov: Any, base: float | None = None) -> Any:
     xp = get_namespace(cov)
     L = _covariance(cov, "cov", xp=xp)
     M = L.shape[-1]
-    entropy = 0.5 * (M * (1.0 + math.log(2.0 * math.pi)) + _log_det_from_cholesky(L, xp=xp))
+    entropy = 0.5 * (M * (1.0 + math.log(2.0 * math.pi)) + logdet_from_cholesky(L, xp=xp))
     return entropy / divisor
 
 
@@ -503,7 +503,7 @@ def gaussian_kl(mean0: Any, cov0: Any, mean1: Any, cov1: Any, base: float | None
 
     evaluated from the Cholesky factors with triangular solves (no inverse):
     :math:`\operatorname{tr}(\Sigma_1^{-1}\Sigma_0) = \lVert L_1^{-1} L_0 \rVert_F^2`. The
-    kernel is :func:`bayesfit.posterior.gaussian_kl_from_cholesky`, which
+    kernel is :func:`bayesfit._linalg.gaussian_kl_from_cholesky`, which
     :meth:`~bayesfit.posterior.GaussianPosterior.kl_to` uses too.
 
     Examples
