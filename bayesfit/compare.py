@@ -615,3 +615,7 @@ def sequential_posteriors(
     return SequentialPosteriors(
         x, t, float(alpha), float(beta), steps, tuple(by_step[s] for s in steps)
     )
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -24,9 +24,12 @@ from bayesfit import _special
 from bayesfit._backend import get_namespace
 from bayesfit._linalg import cholesky, gaussian_kl_from_cholesky, logdet_from_cholesky
 from bayesfit._validation import (
+    NONE,
+    POSITIVE,
     check_distribution,
     check_probabilities,
     check_tensor,
+    check_value,
 )
 
 __all__ = [
@@ -49,16 +52,11 @@ __all__ = [
 
 def _log_base(base: object) -> float:
     """Return the divisor that converts nats to ``base`` units (1 for nats)."""
+    check_value("base", base, [NONE, POSITIVE])
     if base is None:
         return 1.0
-    if (
-        isinstance(base, bool)
-        or not isinstance(base, int | float)
-        or not (0 < base < math.inf and base != 1)
-    ):
-        raise ValueError(
-            f"base must be None (nats) or a positive number other than 1, got {base!r}"
-        )
+    if base == 1:
+        raise ValueError("base must be None or a positive number other than 1; got 1")
     return math.log(base)
 
 
@@ -607,3 +605,7 @@ def kl_monte_carlo(
     mean = xp.mean(d)
     stderr = xp.std(d, correction=1) / math.sqrt(n)
     return MonteCarloEstimate(mean / divisor, stderr / divisor, n)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -859,3 +859,7 @@ class EvidenceRegression(_BayesianModel):
 def from_dict(d: dict[str, Any]) -> _LinearModel:
     """Rebuild any bayesfit estimator from its :meth:`~MLERegression.to_dict` output."""
     return _LinearModel.from_dict(d)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

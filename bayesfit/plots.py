@@ -625,3 +625,7 @@ def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figu
     collection = azp.plot_trace_dist(model.idata_, var_names=list(var_names), backend="matplotlib")
     first_trace = next(iter(collection.viz["trace"].to_dataset().data_vars.values()))
     return first_trace.values.flat[0].figure
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -412,3 +412,7 @@ class PosteriorDraws:
     def __repr__(self) -> str:
         noise = "normal" if self.nu is None else "student_t"
         return f"PosteriorDraws(n_draws={self.n_draws}, n_features={self.w.shape[1]}, {noise})"
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

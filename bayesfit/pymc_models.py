@@ -719,3 +719,7 @@ def _worst(ds: Any, *, largest: bool) -> tuple[str, float]:
         entries += zip(values.tolist(), labels, strict=True)
     value, label = max(entries) if largest else min(entries)
     return label, value
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)
