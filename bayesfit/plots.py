@@ -788,12 +788,15 @@ def posterior_pairs(
     return fig
 
 
-def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figure:
-    """Return the Figure of ArviZ's trace and marginal plot of a fitted PyMCRegression.
+def trace(
+    model: Any, var_names: Sequence[str] = ("alpha", "beta", "w"), *, fig: Figure | None = None
+) -> Figure:
+    """Return a Figure with the draws and marginal densities of a fitted PyMCRegression.
 
-    A thin wrapper over :func:`arviz_plots.plot_trace_dist` (ArviZ 1, matplotlib backend):
-    one row per variable (and weight), the chains' draws on the right and their densities
-    on the left. For other ArviZ plots, pass ``model.idata_`` to ArviZ directly.
+    One row per scalar (``alpha``, ``beta``, ``sigma``, ``nu``) and one per weight, labelled
+    ``w[<feature>]``: on the left the density of each chain's draws (a histogram outline),
+    on the right the chains' draws in order. Chains that agree overlap on the left and mix
+    on the right. For ArviZ's own plots, pass ``model.idata_`` to ``arviz_plots``.
 
     Parameters
     ----------
@@ -801,12 +804,13 @@ def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figu
         Fitted.
     var_names : sequence of str, default ("alpha", "beta", "w")
         Posterior variables to show.
+    fig : matplotlib Figure, optional
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    import arviz_plots as azp
+    from matplotlib.ticker import MaxNLocator
 
     post = _posterior_draws(model)
     unknown = [v for v in var_names if v not in post.data_vars]
@@ -815,10 +819,30 @@ def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figu
             f"var_names must be a sequence of posterior variables {sorted(post.data_vars)}; "
             f"got {var_names!r}"
         )
-    collection = azp.plot_trace_dist(model.idata_, var_names=list(var_names), backend="matplotlib")
-    first_trace = next(iter(collection.viz["trace"].to_dataset().data_vars.values()))
-    return first_trace.values.flat[0].figure
-
+    rows = []  # (label, draws of shape (chain, draw))
+    for name in var_names:
+        da = post[name]
+        if "feature" in da.dims:
+            rows += [(f"{name}[{f}]", da.sel(feature=f).values) for f in da["feature"].values]
+        else:
+            rows.append((name, da.values))
+    fig = _figure(fig, (9.0, 1.5 * len(rows) + 0.6))
+    axes = fig.subplots(len(rows), 2, squeeze=False, gridspec_kw={"width_ratios": [1, 2]})
+    for (label, draws), (ax_density, ax_draws) in zip(rows, axes, strict=True):
+        for c, chain in enumerate(draws):
+            ax_density.hist(chain, bins=40, density=True, histtype="step", color=f"C{c}")
+            ax_draws.plot(chain, color=f"C{c}", lw=0.5, alpha=0.8)
+        for ax in (ax_density, ax_draws):  # few, small ticks: rows are short
+            ax.xaxis.set_major_locator(MaxNLocator(5))
+            ax.tick_params(labelsize="small")
+        ax_draws.yaxis.set_major_locator(MaxNLocator(3))
+        ax_density.set_yticks([])  # a density's scale says nothing here
+        ax_density.set_ylabel(label)
+    axes[0, 0].set_title("posterior, one line per chain", fontsize="small")
+    axes[0, 1].set_title("draws", fontsize="small")
+    axes[-1, 0].set_xlabel("value")
+    axes[-1, 1].set_xlabel("draw")
+    return fig
 
 def __dir__() -> list[str]:  # the public API, not the names this module imports
     return sorted(__all__)
