@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import importlib
 import os
 from collections.abc import Iterator
@@ -28,7 +29,10 @@ __all__ = [
     "get_backend",
     "get_namespace",
     "is_array",
+    "qr_r",
+    "quiet_overflow",
     "set_backend",
+    "single_blas_thread",
     "solve_triangular",
     "to_numpy",
     "use_backend",
@@ -202,6 +206,25 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
+# OpenBLAS threads SciPy's small triangular solves, and the threads cost more than the solve:
+# 1.4 ms for a 4 x 4 system (10 us on one thread), 32 ms at 100 x 100 (1 ms), more on shared
+# cores. Below this order the solve runs on one thread.
+_THREADED_TRSM = 256
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    # Scanning the loaded BLAS libraries costs ~5 ms: once per process, not once per call.
+    return ThreadpoolController()
+
+
+def single_blas_thread() -> Any:
+    """Return a context in which the BLAS libraries (NumPy's, SciPy's) use one thread."""
+    return _blas_controller().limit(limits=1)
+
+
 def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
     """Solve ``a x = b`` for triangular ``a``: LAPACK's ``trtrs`` where the namespace has it.
 
@@ -227,9 +250,38 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
     if array_api_compat.is_numpy_namespace(xp):
         import scipy.linalg
 
-        return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
+        if a.shape[-1] > _THREADED_TRSM:
+            return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
+        with single_blas_thread():
+            return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
     if array_api_compat.is_cupy_namespace(xp) and a.ndim == 2:  # CuPy's trsm is not batched
         import cupyx.scipy.linalg
 
         return cupyx.scipy.linalg.solve_triangular(a, b, lower=lower)
     return xp.linalg.solve(a, b)
+
+
+def qr_r(a: Any, *, xp: ModuleType) -> Any:
+    """Return the R factor of the QR decomposition of ``a`` (K, N), K = min(rows, N), only.
+
+    The array API standard's ``qr`` also forms Q, which costs as much again; NumPy and CuPy
+    can skip it (``mode="r"``), other namespaces take the standard call and drop Q.
+    """
+    if array_api_compat.is_numpy_namespace(xp):
+        return np.linalg.qr(a, mode="r")
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupy
+
+        return cupy.linalg.qr(a, mode="r")
+    return xp.linalg.qr(a)[1]
+
+
+def quiet_overflow() -> Any:
+    """Return a context in which NumPy does not warn of overflow or invalid values.
+
+    For the kernels whose results are checked for NaN and inf afterwards (the sufficient
+    statistics): non-finite data become one ValueError naming the bad value, not a
+    RuntimeWarning first. NumPy's error state is per thread: enter it in each worker.
+    array-api-strict computes with NumPy underneath; CuPy does not warn.
+    """
+    return np.errstate(over="ignore", invalid="ignore")
