@@ -33,6 +33,7 @@ __all__ = [
     "quiet_overflow",
     "set_backend",
     "single_blas_thread",
+    "small_dense_threads",
     "solve_triangular",
     "to_numpy",
     "use_backend",
@@ -206,10 +207,10 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-# OpenBLAS threads SciPy's small triangular solves, and the threads cost more than the solve:
-# 1.4 ms for a 4 x 4 system (10 us on one thread), 32 ms at 100 x 100 (1 ms), more on shared
-# cores. Below this order the solve runs on one thread.
-_THREADED_TRSM = 256
+# OpenBLAS threads small dense kernels, and the threads cost more than the work: a 4 x 4
+# triangular solve took 1.4 ms (10 us on one thread), one at 100 x 100 32 ms (1 ms), an eigh
+# of 101 x 101 7-100 ms (2 ms) on these shared cores. Up to this order they run on one thread.
+_SMALL_DENSE = 256
 
 
 @functools.cache
@@ -223,6 +224,15 @@ def _blas_controller() -> Any:
 def single_blas_thread() -> Any:
     """Return a context in which the BLAS libraries (NumPy's, SciPy's) use one thread."""
     return _blas_controller().limit(limits=1)
+
+
+def small_dense_threads(order: int) -> Any:
+    """Return the BLAS threading context for dense kernels on matrices of this order.
+
+    One thread up to order 256 (where thread start-up outweighs the work), the library's
+    own threads above.
+    """
+    return single_blas_thread() if order <= _SMALL_DENSE else contextlib.nullcontext()
 
 
 def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
@@ -250,9 +260,7 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
     if array_api_compat.is_numpy_namespace(xp):
         import scipy.linalg
 
-        if a.shape[-1] > _THREADED_TRSM:
-            return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
-        with single_blas_thread():
+        with small_dense_threads(a.shape[-1]):
             return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
     if array_api_compat.is_cupy_namespace(xp) and a.ndim == 2:  # CuPy's trsm is not batched
         import cupyx.scipy.linalg

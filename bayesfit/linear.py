@@ -29,7 +29,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from bayesfit import basis as _basis
-from bayesfit._backend import get_namespace, quiet_overflow, to_numpy
+from bayesfit._backend import get_namespace, quiet_overflow, small_dense_threads, to_numpy
 from bayesfit._conjugate import (
     QRStats,
     SufficientStats,
@@ -432,7 +432,8 @@ class _StatisticsModel(BasisRegressor):
                 "sample_weight is zero for every sample seen: at least one needs a positive "
                 "weight"
             )
-        self._fit_stats(stats, xp=xp)
+        with small_dense_threads(self.basis_.n_output_features_):  # the M x M work
+            self._fit_stats(stats, xp=xp)
         self.stats_ = stats
 
     def _fit_stats(self, stats: Any, *, xp: Any) -> None:  # pragma: no cover
@@ -614,7 +615,8 @@ class MLERegression(_StatisticsModel):
     def _fit_inputs(self, X: Any, t: Any, w: Any, *, xp: Any) -> None:
         stats = self._statistics(X, t, w, xp=xp)
         M = stats.n_params
-        fit = least_squares(stats, rcond=self.rcond, xp=xp)
+        with small_dense_threads(M):
+            fit = least_squares(stats, rcond=self.rcond, xp=xp)
         if fit.rank == M and stats.R_aug.shape[0] > M:
             # With the data at hand the residual is summed directly: rho from the QR is as
             # good in theory, but on NIST's problems the direct sum kept up to a digit more
