@@ -23,7 +23,7 @@ _LAZY = {
     "MAPRegression": "bayesfit.linear",
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
-    "Predictive": "bayesfit.linear",
+    "Predictive": "bayesfit.posterior",
     "from_dict": "bayesfit.linear",
     "GaussianPosterior": "bayesfit.posterior",
     "compare_estimators": "bayesfit.compare",

@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
-import warnings
 from collections.abc import Callable, Iterable
-from importlib import import_module
 from typing import Any, ClassVar, Self
 
 import array_api_compat
 import numpy as np
-import scipy.special
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -40,29 +36,31 @@ from bayesfit._conjugate import (
     least_squares,
     posterior_from_stats,
 )
+from bayesfit._registry import estimator_class
 from bayesfit._validation import (
+    ARRAY,
+    BOOLEAN,
     NONE,
     POSITIVE,
     POSITIVE_INT,
     Constraint,
     InstanceOf,
     Options,
-    as_floating,
-    as_numeric,
     check_array,
     check_features,
+    check_value,
     check_X_y,
     validate_params,
 )
+from bayesfit._warnings import warn
 from bayesfit.exceptions import NumericalWarning
-from bayesfit.posterior import GaussianPosterior, standard_normal_like
+from bayesfit.posterior import GaussianPosterior, Predictive
 
 __all__ = [
     "BayesianRegression",
     "EvidenceRegression",
     "MAPRegression",
     "MLERegression",
-    "Predictive",
     "from_dict",
 ]
 
@@ -70,69 +68,6 @@ _BASIS = [NONE, InstanceOf(_basis.Basis, "a bayesfit.basis object")]
 # Version of the to_dict layout; bump it when a change would make older readers misread it.
 _FORMAT_VERSION = 1
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-class Predictive:
-    r"""The predictive distribution at a set of inputs: independent normals per point.
-
-    Parameters
-    ----------
-    mean, var : arrays of shape (n,)
-        Predictive mean and variance.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p = Predictive(np.array([0.0]), np.array([4.0]))
-    >>> p.std
-    array([2.])
-    >>> lower, upper = p.interval(0.95)
-    >>> lower.round(3), upper.round(3)
-    (array([-3.92]), array([3.92]))
-    """
-
-    def __init__(self, mean: Any, var: Any):
-        xp = get_namespace(mean, var)
-        mean = check_array(mean, "mean", ndim=1, xp=xp)
-        # +inf is a variance too (Student-t noise with nu <= 2): only NaN and negatives are bad
-        var = as_floating(as_numeric(var, "var", xp=xp), xp=xp)
-        if var.shape != mean.shape:
-            raise ValueError(f"var must have the shape of mean {mean.shape}, got {var.shape}")
-        if not bool(xp.min(var) >= 0):  # NaN fails the comparison too
-            raise ValueError("var must be in [0, inf] (a variance); it has NaN or a negative")
-        dtype = xp.result_type(mean.dtype, var.dtype)
-        self.mean = xp.astype(mean, dtype, copy=False)
-        self.var = xp.astype(var, dtype, copy=False)
-
-    @property
-    def std(self) -> Any:
-        """Predictive standard deviation."""
-        return get_namespace(self.var).sqrt(self.var)
-
-    def interval(self, level: float = 0.95) -> tuple[Any, Any]:
-        """Return the central ``level`` interval ``(lower, upper)`` at each point."""
-        if not (isinstance(level, numbers.Real) and 0.0 < level < 1.0):
-            raise ValueError(f"level must be in (0, 1), got {level!r}")
-        z = float(scipy.special.ndtri(0.5 + 0.5 * float(level)))
-        return self.mean - z * self.std, self.mean + z * self.std
-
-    def sample(self, n: int = 1, random_state: Any = None) -> Any:
-        """Draw ``n`` samples of shape (n, n_points), each point independent.
-
-        For whole curves with the correlation between points, use the estimator's
-        ``sample_functions``.
-        """
-        z = standard_normal_like(self.mean, n, random_state)
-        return self.mean[None, :] + z * self.std[None, :]
-
-    def log_density(self, y: Any) -> Any:
-        r"""Return :math:`\ln \mathcal N(y_i \mid \mu_i, \sigma_i^2)` for each point."""
-        xp = get_namespace(self.mean)
-        y = check_array(y, "y", ndim=1, xp=xp)
-        if y.shape != self.mean.shape:
-            raise ValueError(f"y must have the shape of the mean {self.mean.shape}, got {y.shape}")
-        r = y - self.mean
-        return -0.5 * (xp.log(self.var) + math.log(2 * math.pi) + r * r / self.var)
 
 
 def _unchanged_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -285,8 +220,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         reduction : {"sum", "mean", "none"}
             Sum (a float), mean per point (a float), or the per-point array.
         """
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        check_value("reduction", reduction, Options(_REDUCTIONS))
         _, ya, xp = check_X_y(X, y)
         lpd = self._log_density(X, ya)
         if reduction == "none":
@@ -350,10 +284,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
                 f"{d.get('bayesfit_version', '?')}); this bayesfit {bayesfit.__version__} reads "
                 f"format_version {_FORMAT_VERSION}: upgrade bayesfit to load it"
             )
-        name = d.get("class")
-        if name in _ESTIMATORS_ELSEWHERE:  # defined in a module that `linear` must not import
-            import_module(_ESTIMATORS_ELSEWHERE[name])
-        target = _ESTIMATORS.get(name)
+        target = estimator_class(d.get("class"))
         if target is None or not issubclass(target, cls):
             raise ValueError(f"dict describes {d.get('class')!r}, not a {cls.__name__}")
         try:
@@ -583,23 +514,21 @@ class MLERegression(_StatisticsModel):
         eps = float(xp.finfo(stats.R.dtype).eps)
         cond = float(s[0] / s[-1]) if float(s[-1]) > 0.0 else math.inf
         if rank < M:
-            warnings.warn(
+            warn(
                 f"the design matrix is rank deficient (rank {rank} < {M} columns, "
                 f"{stats.n} samples); returning the minimum-norm least-squares solution. "
                 f"Use fewer basis functions, more data, a better-conditioned basis, or "
                 f"MAPRegression",
                 NumericalWarning,
-                stacklevel=4,
             )
         elif cond > eps ** (-2.0 / 3.0):  # fewer than a third of the digits left in w
-            warnings.warn(
+            warn(
                 f"the design matrix is ill-conditioned (condition number {cond:.3g} in "
                 f"{stats.R.dtype}): the weights keep only about "
                 f"{max(-math.log10(cond * eps), 0.0):.0f} significant digits. Rescale the "
                 f"inputs (e.g. to [-1, 1]), use a better-conditioned basis (lower degree, "
                 f"GaussianRBF), float64, or MAPRegression",
                 NumericalWarning,
-                stacklevel=4,
             )
         self.coef_ = w
         self.rank_ = rank
@@ -775,7 +704,9 @@ class BayesianRegression(_BayesianModel):
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **MAPRegression._parameter_constraints,
-    }  # prior_mean and prior_cov are arrays, checked against M in fit
+        "prior_mean": [NONE, ARRAY],  # shapes are checked against M in fit
+        "prior_cov": [NONE, ARRAY],
+    }
     _scalar_state = ("alpha_", "beta_", "log_evidence_")
 
     def __init__(
@@ -881,7 +812,7 @@ class EvidenceRegression(_BayesianModel):
         "beta_init": [NONE, POSITIVE],
         "max_iter": [POSITIVE_INT],
         "tol": [POSITIVE],
-        "global_search": [Options((True, False))],
+        "global_search": [BOOLEAN],
     }
     _scalar_state = ("alpha_", "beta_", "gamma_", "log_evidence_", "n_iter_")
 
@@ -925,14 +856,10 @@ class EvidenceRegression(_BayesianModel):
         self.n_iter_ = result.n_iter
 
 
-_ESTIMATORS: dict[str, type[_LinearModel]] = {
-    cls.__name__: cls
-    for cls in (MLERegression, MAPRegression, BayesianRegression, EvidenceRegression)
-}
-# Estimators of other modules, which add themselves to _ESTIMATORS when imported.
-_ESTIMATORS_ELSEWHERE = {"PyMCRegression": "bayesfit.pymc_models"}
-
-
 def from_dict(d: dict[str, Any]) -> _LinearModel:
     """Rebuild any bayesfit estimator from its :meth:`~MLERegression.to_dict` output."""
     return _LinearModel.from_dict(d)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)
