@@ -26,6 +26,7 @@ _LAZY = {
     "Predictive": "bayesfit.posterior",
     "from_dict": "bayesfit.linear",
     "GaussianPosterior": "bayesfit.posterior",
+    "RegressionSummary": "bayesfit.summary",
     "compare_estimators": "bayesfit.compare",
     "ComparisonReport": "bayesfit.compare",
     "PyMCRegression": "bayesfit.pymc_models",
@@ -41,6 +42,7 @@ _LAZY = {
     "plots": "bayesfit.plots",
     "posterior": "bayesfit.posterior",
     "streaming": "bayesfit.streaming",
+    "summary": "bayesfit.summary",
 }
 
 __all__ = [

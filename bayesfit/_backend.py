@@ -28,6 +28,7 @@ __all__ = [
     "default_namespace",
     "get_backend",
     "get_namespace",
+    "is_array",
     "set_backend",
     "solve_triangular",
     "to_numpy",
@@ -172,7 +173,8 @@ def default_namespace() -> ModuleType:
     return _import_backend(get_backend())
 
 
-def _is_array(x: object) -> bool:
+def is_array(x: object) -> bool:
+    """Return whether ``x`` is an array of some array namespace (pandas objects are not)."""
     # pandas objects expose __array__ but belong to no array namespace: they go to the default
     # backend like lists do.
     return array_api_compat.is_array_api_obj(x) and not hasattr(x, "iloc")
@@ -197,7 +199,7 @@ def get_namespace(*arrays: Any) -> ModuleType:
     TypeError
         If the arrays come from different namespaces (say NumPy and CuPy).
     """
-    voters = [a for a in arrays if _is_array(a)]
+    voters = [a for a in arrays if is_array(a)]
     if not voters:
         return default_namespace()
     try:
@@ -226,7 +228,7 @@ def to_numpy(x: Any) -> np.ndarray:
     """
     if array_api_compat.is_cupy_array(x):
         return x.get()
-    if _is_array(x) and not array_api_compat.is_numpy_array(x):
+    if is_array(x) and not array_api_compat.is_numpy_array(x):
         return np.from_dlpack(x)
     return np.asarray(x)
 

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _check_feature_names
 
-from bayesfit._backend import _is_array, get_namespace, to_numpy
+from bayesfit._backend import get_namespace, is_array, to_numpy
 from bayesfit._warnings import warn
 
 __all__ = [
@@ -124,7 +124,7 @@ class ArrayLike:
         return "an array-like of numbers"
 
     def accepts(self, value: object) -> bool:
-        return _is_array(value) or isinstance(value, list | tuple | np.ndarray)
+        return is_array(value) or isinstance(value, list | tuple | np.ndarray)
 
 
 Constraint = Interval | Options | InstanceOf | ArrayLike
@@ -271,7 +271,7 @@ def as_numeric(x: Any, name: str, *, xp: ModuleType) -> Any:
     ValueError
         Complex values.
     """
-    if not _is_array(x) or (isinstance(x, np.ndarray) and x.dtype.kind in "OUS"):
+    if not is_array(x) or (isinstance(x, np.ndarray) and x.dtype.kind in "OUS"):
         x = xp.asarray(_to_host_numeric(x, name))
     dtype = x.dtype
     if xp.isdtype(dtype, "bool"):

@@ -16,19 +16,16 @@ sufficient statistics only (see :mod:`bayesfit._conjugate`).
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 import array_api_compat
-import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-import bayesfit
 from bayesfit import basis as _basis
-from bayesfit._backend import default_namespace, get_namespace, to_numpy
+from bayesfit._backend import get_namespace, to_numpy
 from bayesfit._conjugate import (
     QRStats,
     SufficientStats,
@@ -36,7 +33,7 @@ from bayesfit._conjugate import (
     least_squares,
     posterior_from_stats,
 )
-from bayesfit._registry import estimator_class
+from bayesfit._estimator import BasisEstimator, unchanged_on_error
 from bayesfit._validation import (
     ARRAY,
     BOOLEAN,
@@ -44,7 +41,6 @@ from bayesfit._validation import (
     POSITIVE,
     POSITIVE_INT,
     Constraint,
-    InstanceOf,
     Options,
     check_array,
     check_features,
@@ -64,42 +60,15 @@ __all__ = [
     "from_dict",
 ]
 
-_BASIS = [NONE, InstanceOf(_basis.Basis, "a bayesfit.basis object")]
-# Version of the to_dict layout; bump it when a change would make older readers misread it.
-_FORMAT_VERSION = 1
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _unchanged_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Restore the estimator's attributes if ``method`` raises: nothing is half-written.
 
-    Fitting sets the basis and feature bookkeeping before the estimator's own checks (a
-    prior of the wrong shape, a bad chunk late in a stream) can fail; one snapshot here covers
-    every entry point instead of ordering each of them by hand.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        before = dict(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
-    return wrapper
-
-
-class _LinearModel(RegressorMixin, BaseEstimator):
-    """Fit machinery shared by the four estimators: validation, basis, prediction, I/O."""
-
-    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {"basis": _BASIS}
-    # Learned attributes written by to_dict, besides the basis and feature bookkeeping.
-    _scalar_state: ClassVar[tuple[str, ...]] = ()
+class BasisRegressor(RegressorMixin, BasisEstimator):
+    """The regressors' shared fit and prediction: validation, predictive, scores."""
 
     # -- fitting -------------------------------------------------------------------------------
-    @_unchanged_on_error
+    @unchanged_on_error
     def fit(self, X: Any, y: Any) -> Self:
         """Fit the model.
 
@@ -132,12 +101,10 @@ class _LinearModel(RegressorMixin, BaseEstimator):
 
     def _validated_inputs(self, X: Any, y: Any, *, reset: bool):
         Xa, ta, xp = check_X_y(X, y)
-        check_features(self, Xa, X, reset=reset)
         if reset:
-            self.basis_ = _basis.Identity() if self.basis is None else clone(self.basis)
-            self.basis_.fit(Xa)
-            if hasattr(self, "feature_names_in_"):  # the basis saw an array: hand it the names
-                self.basis_.feature_names_in_ = self.feature_names_in_
+            self._fit_basis(Xa, X)
+        else:
+            check_features(self, Xa, X, reset=False)
         return Xa, ta, xp
 
     def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:  # pragma: no cover
@@ -145,12 +112,6 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         raise NotImplementedError
 
     # -- prediction ----------------------------------------------------------------------------
-    def _design(self, X: Any) -> Any:
-        check_is_fitted(self, "coef_")
-        Xa = check_array(X, "X")
-        check_features(self, Xa, X, reset=False)
-        return self.basis_._design(Xa)
-
     def predictive(self, X: Any) -> Predictive:
         r"""Return the predictive distribution :math:`p(t \mid x)` at each row of ``X``.
 
@@ -232,118 +193,8 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         return self.predictive(X).log_density(y)
 
     # -- persistence ---------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict of the settings and the fitted state (lossless).
 
-        Arrays are written as lists of Python floats, which round-trip float64 exactly.
-        """
-        params = {k: v for k, v in self.get_params(deep=False).items() if k != "basis"}
-        for key, value in params.items():
-            if hasattr(value, "shape"):
-                params[key] = to_numpy(value).tolist()
-        d: dict[str, Any] = {
-            "format": "bayesfit.estimator",
-            "format_version": _FORMAT_VERSION,
-            "bayesfit_version": bayesfit.__version__,
-            "class": type(self).__name__,
-            "params": params,
-            "basis": None if self.basis is None else self.basis.to_dict(),
-        }
-        if hasattr(self, "coef_"):
-            state: dict[str, Any] = {
-                "basis_": self.basis_.to_dict(),
-                "n_features_in_": int(self.n_features_in_),
-                "coef_": to_numpy(self.coef_).tolist(),
-                "dtype": str(to_numpy(self.coef_).dtype),
-            }
-            if hasattr(self, "feature_names_in_"):
-                state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
-            for name in self._scalar_state:
-                state[name] = _json_number(getattr(self, name))
-            if hasattr(self, "posterior_"):
-                state["posterior_"] = self.posterior_.to_dict()
-            d["state"] = state
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> _LinearModel:
-        """Rebuild an estimator written by :meth:`to_dict`; arrays go to the default backend.
-
-        Raises
-        ------
-        ValueError
-            If ``d`` is not a bayesfit estimator dict, is of another class, was written in a
-            format version this bayesfit does not read (by a newer one), or is corrupt.
-        """
-        if not isinstance(d, dict) or d.get("format") != "bayesfit.estimator":
-            raise ValueError("not a bayesfit estimator dict (missing format='bayesfit.estimator')")
-        version = d.get("format_version", 1)  # dicts from before the key existed are version 1
-        if version != _FORMAT_VERSION:
-            raise ValueError(
-                f"the estimator dict has format_version {version!r} (written by bayesfit "
-                f"{d.get('bayesfit_version', '?')}); this bayesfit {bayesfit.__version__} reads "
-                f"format_version {_FORMAT_VERSION}: upgrade bayesfit to load it"
-            )
-        target = estimator_class(d.get("class"))
-        if target is None or not issubclass(target, cls):
-            raise ValueError(f"dict describes {d.get('class')!r}, not a {cls.__name__}")
-        try:
-            params = dict(d["params"])
-            if d["basis"] is not None:
-                params["basis"] = _basis.from_dict(d["basis"])
-            est = target(**target._params_from_dict(params))
-            state = d.get("state")
-            if state is not None:
-                est._load_state(state)
-        except KeyError as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: missing key {exc}") from exc
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: {exc}") from exc
-        return est
-
-    @classmethod
-    def _params_from_dict(cls, params: dict[str, Any]) -> dict[str, Any]:
-        """Turn JSON-safe settings back into constructor arguments (a hook for subclasses)."""
-        return params
-
-    def _load_state(self, state: dict[str, Any]) -> None:
-        xp = default_namespace()
-        if state["dtype"] not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {state['dtype']!r}")
-        dtype = getattr(xp, state["dtype"])
-        self.basis_ = _basis.from_dict(state["basis_"])
-        n_features = state["n_features_in_"]
-        if n_features != getattr(self.basis_, "n_features_in_", None):
-            raise ValueError(f"n_features_in_ {n_features!r} does not match the fitted basis")
-        self.n_features_in_ = n_features
-        if "feature_names_in_" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        coef = xp.astype(check_array(state["coef_"], "coef_", ndim=1, xp=xp), dtype)
-        if coef.shape != (self.basis_.n_output_features_,):
-            raise ValueError(
-                f"coef_ has shape {coef.shape}, the basis gives "
-                f"{self.basis_.n_output_features_} weights"
-            )
-        self.coef_ = coef
-        for name in self._scalar_state:
-            setattr(self, name, float(state[name]) if name != "n_iter_" else state[name])
-        if "posterior_" in state:
-            p = state["posterior_"]
-            self.posterior_ = GaussianPosterior(
-                xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
-            )
-            if self.posterior_.mean.shape != coef.shape:
-                raise ValueError("posterior_ does not have the shape of coef_")
-
-
-def _json_number(value: Any) -> Any:
-    value = float(value) if not isinstance(value, int) else value
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # "inf" / "nan": JSON has no literal for them; float() reads both
-    return value
-
-
-class _StatisticsModel(_LinearModel):
+class _StatisticsModel(BasisRegressor):
     """Estimators that see the data only through statistics that merge across chunks.
 
     That gives them exact ``partial_fit``, ``fit_stream`` and Dask fitting for free.
@@ -362,7 +213,7 @@ class _StatisticsModel(_LinearModel):
         """Set the learned attributes from the statistics of all data seen."""
         raise NotImplementedError
 
-    @_unchanged_on_error
+    @unchanged_on_error
     def partial_fit(self, X: Any, y: Any) -> Self:
         r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
 
@@ -391,7 +242,7 @@ class _StatisticsModel(_LinearModel):
         self.stats_ = stats
         return self
 
-    @_unchanged_on_error
+    @unchanged_on_error
     def fit_stream(self, chunks: Iterable[tuple[Any, Any]]) -> Self:
         r"""Fit on an iterable of ``(X, y)`` chunks, holding one chunk at a time.
 
@@ -588,7 +439,7 @@ class MAPRegression(_ConjugateModel):
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        **_LinearModel._parameter_constraints,
+        **BasisEstimator._parameter_constraints,
         "alpha": [POSITIVE],
         "beta": [POSITIVE],
     }
@@ -807,7 +658,7 @@ class EvidenceRegression(_BayesianModel):
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        **_LinearModel._parameter_constraints,
+        **BasisEstimator._parameter_constraints,
         "alpha_init": [NONE, POSITIVE],
         "beta_init": [NONE, POSITIVE],
         "max_iter": [POSITIVE_INT],
@@ -856,9 +707,9 @@ class EvidenceRegression(_BayesianModel):
         self.n_iter_ = result.n_iter
 
 
-def from_dict(d: dict[str, Any]) -> _LinearModel:
+def from_dict(d: dict[str, Any]) -> BasisEstimator:
     """Rebuild any bayesfit estimator from its :meth:`~MLERegression.to_dict` output."""
-    return _LinearModel.from_dict(d)
+    return BasisEstimator.from_dict(d)
 
 
 def __dir__() -> list[str]:  # the public API, not the names this module imports

@@ -59,7 +59,7 @@ from bayesfit._validation import (
 )
 from bayesfit._warnings import warn
 from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning
-from bayesfit.linear import _LinearModel
+from bayesfit.linear import BasisRegressor
 from bayesfit.posterior import PosteriorDraws, Predictive
 from bayesfit.priors import from_dict as priors_from_dict
 from bayesfit.priors import resolve_priors
@@ -78,7 +78,7 @@ _RNG = InstanceOf((numbers.Integral, np.random.Generator), "an int or a numpy.ra
 _INIT_RANGE = (1e-10, 1e10)
 
 
-class PyMCRegression(_LinearModel):
+class PyMCRegression(BasisRegressor):
     r"""Bayesian linear regression with hyperpriors on :math:`\alpha` and the noise, by PyMC.
 
     Parameters
@@ -177,7 +177,7 @@ class PyMCRegression(_LinearModel):
 
     _scalar_state = ("alpha_", "beta_")
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        **_LinearModel._parameter_constraints,
+        **BasisRegressor._parameter_constraints,
         "likelihood": [Options(("normal", "student_t"))],
         "priors": [NONE, InstanceOf(dict, "a dict of bayesfit.priors objects")],
         "prior_mean": [NONE, ARRAY],
@@ -274,7 +274,7 @@ class PyMCRegression(_LinearModel):
         method = self._resolved_method()
         priors = resolve_priors(self.priors, self.likelihood)
         rng = check_random_state(self.random_seed, "random_seed")
-        names = [str(n) for n in self.basis_.get_feature_names_out(self._input_names())]
+        names = self._feature_names()
 
         # w - m0 ~ N(0, alpha^-1 I) and t - Phi m0 = Phi (w - m0) + noise: the zero-mean
         # kernels apply to the shifted targets.
@@ -326,9 +326,6 @@ class PyMCRegression(_LinearModel):
         self.coef_ = idata["posterior"]["w"].mean(("chain", "draw")).values
         self.alpha_ = float(idata["posterior"]["alpha"].mean())
         self.beta_ = float(idata["posterior"]["beta"].mean())
-
-    def _input_names(self) -> Any:
-        return getattr(self, "feature_names_in_", None)
 
     # -- the posterior draws -------------------------------------------------------------------
     def _posterior_draws(self) -> PosteriorDraws:
@@ -471,7 +468,7 @@ class PyMCRegression(_LinearModel):
         import xarray as xr
 
         super()._load_state(state)
-        names = [str(n) for n in self.basis_.get_feature_names_out(self._input_names())]
+        names = self._feature_names()
         post = {
             k: (("chain", "draw", "feature") if k == "w" else ("chain", "draw"), np.asarray(v))
             for k, v in state["posterior"].items()

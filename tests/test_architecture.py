@@ -88,7 +88,7 @@ def test_every_warning_goes_through_the_one_helper():
 
 
 PUBLIC_MODULES = ["basis", "compare", "datasets", "exceptions", "info", "linear", "losses",
-                  "plots", "posterior", "priors", "pymc_models", "streaming"]
+                  "plots", "posterior", "priors", "pymc_models", "streaming", "summary"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_MODULES)
