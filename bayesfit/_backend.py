@@ -29,6 +29,7 @@ __all__ = [
     "get_backend",
     "get_namespace",
     "is_array",
+    "linalg_errors_raise",
     "set_backend",
     "solve_triangular",
     "to_numpy",
@@ -264,3 +265,21 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
 
         return cupyx.scipy.linalg.solve_triangular(a, b, lower=lower)
     return xp.linalg.solve(a, b)
+
+
+@contextlib.contextmanager
+def linalg_errors_raise(xp: ModuleType) -> Iterator[None]:
+    """Make a failed factorisation raise inside the block, on every namespace.
+
+    NumPy raises ``LinAlgError`` (a ``ValueError``) by itself. CuPy ignores cuSOLVER's
+    failure flag unless asked, and may return a finite but wrong partial factor of a matrix
+    that is not positive definite: ``cupyx.errstate(linalg="raise")`` turns the flag into
+    ``numpy.linalg.LinAlgError``.
+    """
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupyx
+
+        with cupyx.errstate(linalg="raise"):
+            yield
+    else:
+        yield
