@@ -159,7 +159,11 @@ class Optimizer:
         """
         keys = _keys(params, grads)
         xp = get_namespace(*(params[k] for k in keys))
-        checked = {k: check_tensor(grads[k], f"grads[{k!r}]", xp=xp) for k in keys}
+        # copies: _step may overwrite the gradients it is given, and these are the caller's
+        checked = {
+            k: xp.asarray(check_tensor(grads[k], f"grads[{k!r}]", xp=xp), copy=True)
+            for k in keys
+        }
         self._check_keys(keys)
         return self._step(params, checked, xp=xp)
 
@@ -173,7 +177,13 @@ class Optimizer:
             )
 
     def _step(self, params: Any, grads: Any, *, xp: ModuleType) -> Any:
-        """Update ``params`` in the container, without checks: ``grads`` are finite arrays."""
+        """Update ``params`` in the container, without checks.
+
+        ``grads`` are finite arrays that nobody else holds (the training loop's fresh
+        gradients, or the copies :meth:`step` makes): ``_update`` may overwrite them, which
+        saves a temporary the size of the parameters. The parameters themselves are never
+        written into.
+        """
         lr = self.current_learning_rate()
         self.t += 1
         for k in range(len(params)) if isinstance(params, list) else params:
@@ -270,7 +280,8 @@ class SGD(Optimizer):
         self._setup()
 
     def _update(self, key: Any, p: Any, g: Any, *, lr: float, xp: Any) -> Any:
-        return p - lr * g
+        g *= lr  # g is scratch (see _step); on immutable arrays this rebinds g
+        return p - g
 
 
 class Momentum(Optimizer):
