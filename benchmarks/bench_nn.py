@@ -95,8 +95,12 @@ def best_of(repeats: int, epochs: dict) -> tuple[dict[str, float], dict[str, flo
 
 
 def bench_bayesfit(X, y):
+    model = MLP(list(SIZES), "relu", "softmax", "cross_entropy", random_state=SEED)
+    init = initial_weights()
+
     def epoch():
-        model = MLP(list(SIZES), "relu", "softmax", "cross_entropy", random_state=SEED)
+        # from the same initial weights each time, as the NumPy baseline copies its own
+        model.params = {k: v.copy() for k, v in init.items()}
         history = model.fit(X, y, optimizer=SGD(LR), batch_size=BATCH, epochs=1,
                             random_state=SEED, progress=False)
         return history.loss[0]
