@@ -5,6 +5,7 @@ the old import paths."""
 from __future__ import annotations
 
 import io
+import pickle
 import re
 import sys
 
@@ -13,6 +14,7 @@ import pytest
 
 from bayesfit.nn import MLP
 from bayesfit.nn.optim import SGD, Adam
+from bayesfit.nn.schedules import CosineDecay
 
 
 class FakeTerminal(io.StringIO):
@@ -127,3 +129,18 @@ def test_history_and_early_stopping_keep_their_import_paths():
 
     assert OldEarlyStopping is EarlyStopping is train.EarlyStopping
     assert OldHistory is History is train.History
+
+
+def test_a_pickled_model_continues_with_its_optimizer_and_schedule():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(40, 2)), rng.normal(size=40)
+    model = MLP([2, 4, 1], "tanh", random_state=0)
+    model.fit(X, y, optimizer=Adam(CosineDecay(0.05, total_steps=20)), batch_size=10, epochs=2,
+              progress=False)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.optimizer_.t == 8
+    assert copy.optimizer_.learning_rate == model.optimizer_.learning_rate
+    for m in (model, copy):
+        m.fit(X, y, optimizer=m.optimizer_, batch_size=10, epochs=2, progress=False)
+    for k in model.params:
+        np.testing.assert_array_equal(copy.params[k], model.params[k])
