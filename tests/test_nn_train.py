@@ -144,3 +144,14 @@ def test_a_pickled_model_continues_with_its_optimizer_and_schedule():
         m.fit(X, y, optimizer=m.optimizer_, batch_size=10, epochs=2, progress=False)
     for k in model.params:
         np.testing.assert_array_equal(copy.params[k], model.params[k])
+
+
+def test_an_optimizer_of_other_parameters_is_refused_before_training():
+    opt = Adam()
+    opt.step({"v": np.zeros(2)}, {"v": np.ones(2)})
+    model = MLP([1, 1], random_state=0)
+    before = dict(model.params)
+    with pytest.raises(ValueError, match=r"this optimizer's state is for \['v'\]"):
+        model.fit(np.ones((3, 1)), np.ones(3), optimizer=opt, progress=False)
+    assert not hasattr(model, "optimizer_") and opt.t == 1
+    assert all(model.params[k] is before[k] for k in before)

@@ -507,7 +507,7 @@ class MLP:
         """
         optimizer = check_settings(
             "MLP.fit", optimizer, batch_size, epochs, shuffle, validation_data, callbacks,
-            progress,
+            progress, self.params,
         )
         X, t, xp = self._check_Xy(X, y)
         validation = None

@@ -185,6 +185,7 @@ def check_settings(
     validation_data: Any,
     callbacks: Any,
     progress: Any,
+    params: dict[str, Any],
 ) -> Optimizer:
     """Check the settings of a training run; return the optimizer (built from a name).
 
@@ -194,6 +195,8 @@ def check_settings(
         The entry point, as error messages name it (``"MLP.fit"``).
     optimizer, batch_size, epochs, shuffle, validation_data, callbacks, progress
         As for :meth:`bayesfit.nn.MLP.fit`.
+    params : dict
+        The parameters to train: an optimizer whose state is for others is refused.
 
     Returns
     -------
@@ -234,6 +237,7 @@ def check_settings(
                 f"{where}: {type(cb).__name__} monitors 'val_loss' but no validation_data "
                 "was given"
             )
+    optimizer._check_keys(params)
     return optimizer
 
 
@@ -270,7 +274,7 @@ def train(
         ``(X_batch, t_batch, *, xp)`` to the objective :math:`J` (a 0-d array) and its
         gradients keyed like ``model.params``, or to :math:`J` alone.
     optimizer : Optimizer
-        Checked settings and state (its keys are checked against ``model.params`` here).
+        Checked settings, and state for ``model.params`` (:func:`check_settings`).
     batch_size, epochs, shuffle, callbacks, progress
         Checked settings, as for :meth:`bayesfit.nn.MLP.fit`.
     rng : numpy.random.Generator
@@ -290,7 +294,6 @@ def train(
         If a batch's objective, or the parameters at the end of an epoch, are not finite;
         the parameters are put back as they were at the start of that epoch.
     """
-    optimizer._check_keys(model.params)
     n = X.shape[0]
     batch = n if batch_size is None else min(int(batch_size), n)
     n_batches = -(-n // batch)
