@@ -23,9 +23,10 @@ _LAZY = {
     "MAPRegression": "bayesfit.linear",
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
-    "Predictive": "bayesfit.linear",
+    "Predictive": "bayesfit.posterior",
     "from_dict": "bayesfit.linear",
     "GaussianPosterior": "bayesfit.posterior",
+    "RegressionSummary": "bayesfit.summary",
     "compare_estimators": "bayesfit.compare",
     "ComparisonReport": "bayesfit.compare",
     "PyMCRegression": "bayesfit.pymc_models",
@@ -41,6 +42,7 @@ _LAZY = {
     "plots": "bayesfit.plots",
     "posterior": "bayesfit.posterior",
     "streaming": "bayesfit.streaming",
+    "summary": "bayesfit.summary",
 }
 
 __all__ = [

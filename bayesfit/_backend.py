@@ -27,7 +27,9 @@ __all__ = [
     "default_namespace",
     "get_backend",
     "get_namespace",
+    "is_array",
     "set_backend",
+    "solve_triangular",
     "to_numpy",
     "use_backend",
 ]
@@ -140,7 +142,8 @@ def default_namespace() -> ModuleType:
     return _import_backend(get_backend())
 
 
-def _is_array(x: object) -> bool:
+def is_array(x: object) -> bool:
+    """Return whether ``x`` is an array of some array namespace (pandas objects are not)."""
     # pandas objects expose __array__ but belong to no array namespace: they go to the default
     # backend like lists do.
     return array_api_compat.is_array_api_obj(x) and not hasattr(x, "iloc")
@@ -165,7 +168,7 @@ def get_namespace(*arrays: Any) -> ModuleType:
     TypeError
         If the arrays come from different namespaces (say NumPy and CuPy).
     """
-    voters = [a for a in arrays if _is_array(a)]
+    voters = [a for a in arrays if is_array(a)]
     if not voters:
         return default_namespace()
     try:
@@ -194,6 +197,39 @@ def to_numpy(x: Any) -> np.ndarray:
     """
     if array_api_compat.is_cupy_array(x):
         return x.get()
-    if _is_array(x) and not array_api_compat.is_numpy_array(x):
+    if is_array(x) and not array_api_compat.is_numpy_array(x):
         return np.from_dlpack(x)
     return np.asarray(x)
+
+
+def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
+    """Solve ``a x = b`` for triangular ``a``: LAPACK's ``trtrs`` where the namespace has it.
+
+    The array API standard has no triangular solve, so this is the one place that reaches
+    for the libraries' own: SciPy's on NumPy, CuPy's (cuBLAS ``trsm``) on CuPy. Other
+    namespaces fall back to the general ``xp.linalg.solve`` (right, at LU's cost).
+
+    Parameters
+    ----------
+    a : array of shape (..., M, M)
+        Triangular matrices (only the ``lower`` or upper triangle is read by ``trtrs``).
+    b : array of shape (..., M, K)
+        Right-hand sides, a batch like ``a``'s.
+    lower : bool
+        Whether ``a`` is lower triangular.
+    xp : module
+        The namespace of ``a`` and ``b``.
+
+    Returns
+    -------
+    array of shape (..., M, K)
+    """
+    if array_api_compat.is_numpy_namespace(xp):
+        import scipy.linalg
+
+        return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
+    if array_api_compat.is_cupy_namespace(xp) and a.ndim == 2:  # CuPy's trsm is not batched
+        import cupyx.scipy.linalg
+
+        return cupyx.scipy.linalg.solve_triangular(a, b, lower=lower)
+    return xp.linalg.solve(a, b)

@@ -8,6 +8,13 @@ Everything Bayesian linear regression needs from the data is
 
 which are sums over rows: computed once, merged exactly across chunks. These kernels take
 them (and ``xp``, keyword-only) and know nothing of estimators, bases or labels.
+
+The evidence of PRML section 3.5 is written once, here: :class:`Eigen` holds the
+eigendecomposition of :math:`\Phi^T\Phi` that every evaluation reuses,
+:func:`evidence_at` gives :math:`\gamma`, :math:`E_W`, :math:`E_D` and the log evidence at
+any :math:`(\alpha, \beta)`, and :func:`eigen_posterior_mean` the posterior mean in the
+eigenbasis. :func:`evidence_fit` (EvidenceRegression), the comparison table and the collapsed
+PyMC model (with ``xp=pytensor.tensor``) all call them.
 """
 
 from __future__ import annotations
@@ -16,25 +23,29 @@ import functools
 import itertools
 import math
 import os
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import array_api_compat
 from threadpoolctl import ThreadpoolController
 
+from bayesfit._linalg import cholesky, cholesky_inverse, logdet_from_cholesky, solve_lower
+from bayesfit._warnings import warn
 from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
-from bayesfit.posterior import cholesky
 
 __all__ = [
+    "Eigen",
     "EvidenceFit",
+    "EvidenceTerms",
     "QRStats",
     "SufficientStats",
+    "eigen_posterior_mean",
+    "evidence_at",
     "evidence_fit",
+    "gram",
     "least_squares",
-    "log_evidence",
     "posterior_from_stats",
 ]
 
@@ -61,7 +72,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_thread_pool.cache_clear)
 
 
-def _gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
+def gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
     r"""Return :math:`F^T F` and :math:`F^T t`.
 
     On NumPy, tall designs are cut into row blocks summed on one Python thread per core, each
@@ -96,7 +107,7 @@ class SufficientStats:
         The bias column's blocks are column sums, so :math:`\Phi` is never materialised:
         at N = 1e6 that copy would cost as much as the Gram matrix itself.
         """
-        FtF, Ftt = _gram(F, t, xp=xp)
+        FtF, Ftt = gram(F, t, xp=xp)
         n = int(F.shape[0])
         if bias:  # the blocks of [1, F]^T [1, F] that involve the bias column
             col_sum = xp.sum(F, axis=0)
@@ -188,9 +199,8 @@ def _prior_terms(alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: M
         logdet_S0 = -M * math.log(alpha)
     else:
         L0 = cholesky(prior_cov, "prior_cov", xp=xp)
-        L0_inv = xp.linalg.solve(L0, xp.eye(M, dtype=dtype))
-        P0 = xp.matrix_transpose(L0_inv) @ L0_inv
-        logdet_S0 = 2.0 * float(xp.sum(xp.log(xp.linalg.diagonal(L0))))
+        P0 = cholesky_inverse(L0, xp=xp)
+        logdet_S0 = float(logdet_from_cholesky(L0, xp=xp))
     h0 = None if prior_mean is None else P0 @ prior_mean
     return P0, h0, logdet_S0
 
@@ -230,12 +240,10 @@ def posterior_from_stats(
         xp=xp,
         remedy=" (in floating point); increase alpha or use a better conditioned basis",
     )
-    eye = xp.eye(M, dtype=dtype)
-    L_inv = xp.linalg.solve(L, eye)
-    cov = xp.matrix_transpose(L_inv) @ L_inv
-    z = L_inv @ h  # m_N = L^-T z, and m_N^T S_N^-1 m_N = z^T z
-    mean = xp.matrix_transpose(L_inv) @ z
-    logdet_SN = -2.0 * float(xp.sum(xp.log(xp.linalg.diagonal(L))))
+    cov = cholesky_inverse(L, xp=xp)
+    z = solve_lower(L, h, xp=xp)  # m_N = L^-T z, and m_N^T S_N^-1 m_N = z^T z
+    mean = cov @ h
+    logdet_SN = -float(logdet_from_cholesky(L, xp=xp))
     quad = beta * float(stats.yty) - float(xp.vecdot(z, z))
     if h0 is not None:
         quad += float(xp.vecdot(prior_mean, h0))
@@ -244,18 +252,39 @@ def posterior_from_stats(
 
 
 @dataclass(frozen=True)
-class _Eigen:
-    r"""The eigendecomposition of :math:`\Phi^T\Phi` that the evidence iteration reuses."""
+class Eigen:
+    r"""The eigendecomposition of :math:`\Phi^T\Phi` that every evidence evaluation reuses.
 
-    lam: Any  # eigenvalues of Phi^T Phi (not of beta Phi^T Phi), clipped at 0
-    V: Any  # eigenvectors, columns
-    b: Any  # V^T Phi^T t
-    rss_ml: float  # the least-squares residual t^T t - sum b_i^2 / lam_i, clipped at 0
-    positive: Any  # eigen-directions with lam above round-off
-    lam_max: float
+    Attributes
+    ----------
+    lam : array of shape (M,)
+        Eigenvalues :math:`\lambda_i` of :math:`\Phi^T\Phi` (not of
+        :math:`\beta\Phi^T\Phi`), clipped at 0.
+    V : array of shape (M, M)
+        Eigenvectors, as columns.
+    b : array of shape (M,)
+        :math:`V^T \Phi^T t`, zero in the directions that are not ``positive``.
+    rss_ml : float
+        The least-squares residual :math:`t^Tt - \sum_i b_i^2/\lambda_i`, clipped at 0.
+    positive : array of bool, shape (M,)
+        Eigen-directions with :math:`\lambda_i` above round-off.
+    lam_max : float
+        The largest eigenvalue.
+    n : int or float
+        The number of data points N.
+    """
+
+    lam: Any
+    V: Any
+    b: Any
+    rss_ml: Any
+    positive: Any
+    lam_max: Any
+    n: Any
 
     @classmethod
-    def of(cls, stats: SufficientStats, *, xp: ModuleType) -> _Eigen:
+    def of(cls, stats: SufficientStats, *, xp: ModuleType) -> Eigen:
+        r"""Decompose the statistics' :math:`\Phi^T\Phi` (one ``eigh``, :math:`O(M^3)`)."""
         lam, V = xp.linalg.eigh(stats.xtx)
         lam = xp.clip(lam, 0.0, None)
         eps = float(xp.finfo(lam.dtype).eps)
@@ -264,51 +293,97 @@ class _Eigen:
         safe = xp.where(positive, lam, 1.0)
         explained = float(xp.sum(xp.where(positive, b * b / safe, 0.0)))
         rss_ml = max(float(stats.yty) - explained, 0.0)
-        return cls(lam, V, xp.where(positive, b, 0.0), rss_ml, positive, float(xp.max(lam)))
+        return cls(
+            lam, V, xp.where(positive, b, 0.0), rss_ml, positive, float(xp.max(lam)), stats.n
+        )
 
 
-def _evidence_terms(eig: _Eigen, alpha: Any, beta: Any, n: int, *, xp: ModuleType):
-    """gamma, m^T m, residual and log evidence for vectors of (alpha, beta), in the eigenbasis.
+class EvidenceTerms(NamedTuple):
+    r"""The terms of the log evidence at given :math:`(\alpha, \beta)` (PRML 3.82-3.86, 3.91).
 
-    ``alpha`` and ``beta`` have shape (K, 1); the eigen arrays (M,) broadcast against them.
+    Each field has the shape of the :math:`\alpha, \beta` it was evaluated at.
     """
-    lam, b = eig.lam, eig.b
-    M = lam.shape[0]
-    denom = alpha + beta * lam  # eigenvalues of A = alpha I + beta Phi^T Phi
-    c = beta * b / denom  # m_N in the eigenbasis
-    gamma = xp.sum(beta * lam / denom, axis=1)
-    mtm = xp.sum(c * c, axis=1)
-    # ||t - Phi m_N||^2 = rss_ml + sum_i b_i^2 alpha^2 / (lam_i denom_i^2): a sum of
-    # non-negative terms, so no cancellation can drive it negative.
-    safe = xp.where(eig.positive, lam, 1.0)
-    shrink = alpha / denom  # in (0, 1]: squaring it cannot overflow, alpha**2 could
-    penalty = xp.where(eig.positive, b * b / safe * shrink * shrink, 0.0)
-    rss = eig.rss_ml + xp.sum(penalty, axis=1)
-    a, bt = alpha[:, 0], beta[:, 0]
-    log_ev = 0.5 * (
-        M * xp.log(a)
-        + n * xp.log(bt)
-        - bt * rss
-        - a * mtm
-        - xp.sum(xp.log(denom), axis=1)
-        - n * _LOG_2PI
-    )
-    return gamma, mtm, rss, log_ev
+
+    gamma: Any  #: effective number of parameters, sum_i beta lam_i / (alpha + beta lam_i)
+    E_W: Any  #: 1/2 m_N^T m_N
+    E_D: Any  #: 1/2 ||t - Phi m_N||^2
+    log_evidence: Any  #: ln p(t | alpha, beta)
 
 
-def log_evidence(stats: SufficientStats, alpha: float, beta: float, *, xp: ModuleType) -> float:
-    r"""PRML eq. 3.86 at given :math:`\alpha, \beta` from the eigenvalues of :math:`\Phi^T\Phi`.
+def eigen_posterior_mean(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleType) -> Any:
+    r"""Return :math:`V^T m_N`, the posterior mean in the eigenbasis of :math:`\Phi^T\Phi`.
+
+    ``alpha`` and ``beta`` of shape (K,) give shape (K, M); with :math:`A = \alpha I +
+    \beta\Phi^T\Phi` diagonal in that basis,
 
     .. math::
 
-        \ln p(t \mid \alpha, \beta) = \tfrac M2 \ln\alpha + \tfrac N2 \ln\beta - E(m_N)
-            - \tfrac12 \ln|A| - \tfrac N2 \ln 2\pi
+        V^T m_N = \frac{\beta\, b}{\alpha + \beta\lambda}, \qquad b = V^T\Phi^T t
+        \quad \text{(PRML eq. 3.53)}.
+
+    The weights themselves are ``c @ V.T`` (for the rows of c).
     """
-    eig = _Eigen.of(stats, xp=xp)
-    dtype = eig.lam.dtype
-    a = xp.asarray([[alpha]], dtype=dtype)
-    b = xp.asarray([[beta]], dtype=dtype)
-    return float(_evidence_terms(eig, a, b, stats.n, xp=xp)[3][0])
+    return beta[:, None] * eig.b / (alpha[:, None] + beta[:, None] * eig.lam)
+
+
+def evidence_at(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleType) -> EvidenceTerms:
+    r"""Return :math:`\gamma, E_W, E_D` and the log evidence at each :math:`(\alpha, \beta)`.
+
+    Parameters
+    ----------
+    eig : Eigen
+        The eigen-statistics of the data.
+    alpha, beta : arrays of shape (K,)
+        Precisions; the K pairs are evaluated together, :math:`O(KM)`.
+    xp : module
+        An array namespace, or ``pytensor.tensor``: the collapsed PyMC model evaluates this
+        very function on symbolic tensors (``eig`` fields as ``pm.Data``). The contract with
+        PyTensor is therefore part of this kernel's: only elementwise arithmetic,
+        ``xp.log``, ``xp.where``, ``xp.sum(..., axis=1)``, indexing with ``[:, None]`` and
+        no Python ``float()`` or ``bool()`` of an array.
+
+    Returns
+    -------
+    EvidenceTerms
+        Of shape (K,) each.
+
+    Notes
+    -----
+    With :math:`m_N` in the eigenbasis (:func:`eigen_posterior_mean`):
+
+    .. math::
+
+        \gamma &= \sum_i \frac{\beta\lambda_i}{\alpha + \beta\lambda_i}, \qquad
+        E_W = \tfrac12 m_N^T m_N, \qquad
+        E_D = \tfrac12 \lVert t - \Phi m_N\rVert^2, \\
+        \ln p(t \mid \alpha, \beta) &= \tfrac M2 \ln\alpha + \tfrac N2 \ln\beta
+            - \beta E_D - \alpha E_W - \tfrac12 \sum_i \ln(\alpha + \beta\lambda_i)
+            - \tfrac N2 \ln 2\pi
+
+    (PRML eqs. 3.86, 3.91). The residual is the least-squares residual plus
+    :math:`\sum_i b_i^2 \alpha^2 / (\lambda_i (\alpha + \beta\lambda_i)^2)`: a sum of
+    non-negative terms, so no cancellation can drive it negative.
+    """
+    lam, b, n = eig.lam, eig.b, eig.n
+    M = lam.shape[0]
+    a, bt = alpha[:, None], beta[:, None]
+    denom = a + bt * lam  # eigenvalues of A = alpha I + beta Phi^T Phi
+    c = eigen_posterior_mean(eig, alpha, beta, xp=xp)
+    gamma = xp.sum(bt * lam / denom, axis=1)
+    mtm = xp.sum(c * c, axis=1)
+    safe = xp.where(eig.positive, lam, 1.0)
+    shrink = a / denom  # in (0, 1]: squaring it cannot overflow, alpha**2 could
+    penalty = xp.where(eig.positive, b * b / safe * shrink * shrink, 0.0)
+    rss = eig.rss_ml + xp.sum(penalty, axis=1)
+    log_ev = 0.5 * (
+        M * xp.log(alpha)
+        + n * xp.log(beta)
+        - beta * rss
+        - alpha * mtm
+        - xp.sum(xp.log(denom), axis=1)
+        - n * _LOG_2PI
+    )
+    return EvidenceTerms(gamma, 0.5 * mtm, 0.5 * rss, log_ev)
 
 
 @dataclass(frozen=True)
@@ -325,7 +400,7 @@ class EvidenceFit:
     cov: Any
 
 
-def _start_grid(eig: _Eigen, alpha_init: float, beta_init: float, *, xp: ModuleType):
+def _start_grid(eig: Eigen, alpha_init: float, beta_init: float, *, xp: ModuleType):
     """Return starting points spread over log alpha and log beta, plus the user's start.
 
     The evidence over (alpha, beta) can have two local maxima (noise explains the data, or
@@ -350,25 +425,31 @@ _SCAN_STEPS = 100  # phase-1 steps for every start
 _POLISHED = 1  # starts carried on to convergence
 
 
-def _iterate(eig: _Eigen, alpha: Any, beta: Any, n: int, steps: int, tol: float, *, xp):
+def _iterate(eig: Eigen, alpha: Any, beta: Any, steps: int, tol: float, *, xp: ModuleType):
     """Up to ``steps`` re-estimation steps for all starts; stop when every one has converged."""
     dtype = eig.lam.dtype
     huge = float(xp.finfo(dtype).max) ** 0.25
     # Floors of 1/huge keep the ratios below huge**2 (finite); the clip then caps them at huge.
     floor = 1.0 / huge
     for step_count in range(1, steps + 1):
-        gamma, mtm, rss, _ = _evidence_terms(eig, alpha, beta, n, xp=xp)
+        terms = evidence_at(eig, alpha, beta, xp=xp)
+        mtm, rss = 2.0 * terms.E_W, 2.0 * terms.E_D
         # Clip to a range where both precisions stay finite and positive: an alpha that runs
         # off to infinity is the "all noise" solution, and is scored as such.
-        new_alpha = xp.clip(gamma / xp.clip(mtm, floor, None), floor, huge)
-        new_beta = xp.clip((n - gamma) / xp.clip(rss, floor, None), floor, huge)
-        step = xp.abs(xp.log(new_alpha) - xp.log(alpha[:, 0])) + xp.abs(
-            xp.log(new_beta) - xp.log(beta[:, 0])
+        new_alpha = xp.clip(terms.gamma / xp.clip(mtm, floor, None), floor, huge)
+        new_beta = xp.clip((eig.n - terms.gamma) / xp.clip(rss, floor, None), floor, huge)
+        step = xp.abs(xp.log(new_alpha) - xp.log(alpha)) + xp.abs(
+            xp.log(new_beta) - xp.log(beta)
         )
-        alpha, beta = new_alpha[:, None], new_beta[:, None]
+        alpha, beta = new_alpha, new_beta
         if bool(xp.all(step < tol)):
             return alpha, beta, step_count, True
     return alpha, beta, steps, False
+
+
+def _log_evidence_or_minus_inf(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleType):
+    terms = evidence_at(eig, alpha, beta, xp=xp)
+    return terms.gamma, xp.where(xp.isnan(terms.log_evidence), -xp.inf, terms.log_evidence)
 
 
 def evidence_fit(
@@ -403,14 +484,13 @@ def evidence_fit(
     mean_square = float(stats.yty) / stats.n
     scale = mean_square if 0.0 < mean_square < math.inf else 1.0
     stats = SufficientStats(stats.xtx, stats.xty / math.sqrt(scale), stats.yty / scale, stats.n)
-    eig = _Eigen.of(stats, xp=xp)
+    eig = Eigen.of(stats, xp=xp)
     dtype = eig.lam.dtype
     a0 = float(alpha_init) * scale if alpha_init is not None else 1.0
     b0 = float(beta_init) * scale if beta_init is not None else 1.0
     pairs = _start_grid(eig, a0, b0, xp=xp) if global_search else [(a0, b0)]
-    alpha = xp.asarray([[p[0]] for p in pairs], dtype=dtype)
-    beta = xp.asarray([[p[1]] for p in pairs], dtype=dtype)
-    n = stats.n
+    alpha = xp.asarray([p[0] for p in pairs], dtype=dtype)
+    beta = xp.asarray([p[1] for p in pairs], dtype=dtype)
     huge = float(xp.finfo(dtype).max) ** 0.25
     # Float32 cannot resolve steps below a few eps: never ask for more than the dtype holds.
     tol = max(tol, 100.0 * float(xp.finfo(dtype).eps))
@@ -419,36 +499,33 @@ def evidence_fit(
     # (alpha -> infinity) grow alpha by under 1% a step and would otherwise hold every start
     # hostage for max_iter steps.
     scan = min(max_iter, _SCAN_STEPS)
-    alpha, beta, n_iter, converged = _iterate(eig, alpha, beta, n, scan, tol, xp=xp)
+    alpha, beta, n_iter, converged = _iterate(eig, alpha, beta, scan, tol, xp=xp)
     if not converged:
-        _, _, _, log_ev = _evidence_terms(eig, alpha, beta, n, xp=xp)
-        log_ev = xp.where(xp.isnan(log_ev), -xp.inf, log_ev)
+        _, log_ev = _log_evidence_or_minus_inf(eig, alpha, beta, xp=xp)
         keep = xp.argsort(-log_ev)[:_POLISHED]
-        alpha, beta = xp.take(alpha, keep, axis=0), xp.take(beta, keep, axis=0)
-        alpha, beta, more, converged = _iterate(eig, alpha, beta, n, max_iter - n_iter, tol, xp=xp)
+        alpha, beta = xp.take(alpha, keep), xp.take(beta, keep)
+        alpha, beta, more, converged = _iterate(eig, alpha, beta, max_iter - n_iter, tol, xp=xp)
         n_iter += more
-    gamma, _, _, log_ev = _evidence_terms(eig, alpha, beta, n, xp=xp)
-    log_ev = xp.where(xp.isnan(log_ev), -xp.inf, log_ev)
+    gamma, log_ev = _log_evidence_or_minus_inf(eig, alpha, beta, xp=xp)
     best = int(xp.argmax(log_ev))
     if not converged:
-        warnings.warn(
+        warn(
             f"the evidence iteration did not converge in max_iter={max_iter} iterations "
             f"(tol={tol:g}); increase max_iter or tol",
             ConvergenceWarning,
-            stacklevel=3,
         )
-    a, bt = float(alpha[best, 0]), float(beta[best, 0])  # of the scaled targets
-    if a > _NOISE_RATIO * bt * eig.lam_max or bt >= huge:
-        warnings.warn(
-            f"the evidence is maximised at a boundary (alpha={a / scale:g}, "
-            f"beta={bt / scale:g}): the data are fitted exactly or explained as pure noise; "
-            f"use fewer basis functions or more data",
+    a, bt = alpha[best : best + 1], beta[best : best + 1]  # of the scaled targets
+    if float(a[0]) > _NOISE_RATIO * float(bt[0]) * eig.lam_max or float(bt[0]) >= huge:
+        warn(
+            f"the evidence is maximised at a boundary (alpha={float(a[0]) / scale:g}, "
+            f"beta={float(bt[0]) / scale:g}): the data are fitted exactly or explained as "
+            f"pure noise; use fewer basis functions or more data",
             NumericalWarning,
-            stacklevel=3,
         )
+    mean = eig.V @ eigen_posterior_mean(eig, a, bt, xp=xp)[0, :] * math.sqrt(scale)
     denom = a + bt * eig.lam
-    mean = eig.V @ (bt * eig.b / denom) * math.sqrt(scale)
     cov = (eig.V / (denom / scale)) @ xp.matrix_transpose(eig.V)
+    a, bt = float(a[0]), float(bt[0])
     return EvidenceFit(
         alpha=a / scale,
         beta=bt / scale,

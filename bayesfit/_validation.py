@@ -8,9 +8,10 @@ location of a bad value, on the error path, is copied to the host.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -20,9 +21,14 @@ import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _check_feature_names
 
-from bayesfit._backend import _is_array, get_namespace, to_numpy
+from bayesfit._backend import get_namespace, is_array, to_numpy
+from bayesfit._warnings import warn
 
 __all__ = [
+    "ARRAY",
+    "BOOLEAN",
+    "ArrayLike",
+    "InstanceOf",
     "Interval",
     "Options",
     "as_floating",
@@ -84,6 +90,8 @@ class Options:
     def describe(self) -> str:
         if self.values == (None,):
             return "None"
+        if self.values == (True, False):
+            return "True or False"
         return "one of " + ", ".join(repr(v) for v in self.values)
 
     def accepts(self, value: object) -> bool:
@@ -104,11 +112,29 @@ class InstanceOf:
         return isinstance(value, self.kind)
 
 
-Constraint = Interval | Options | InstanceOf
+@dataclass(frozen=True)
+class ArrayLike:
+    """A constraint that the value is array-like (an array of any namespace, a list, a tuple).
+
+    Only the kind is checked here, at the door; the shape, dtype and values are checked
+    where they are known (against M in ``fit``), by :func:`check_array`.
+    """
+
+    def describe(self) -> str:
+        return "an array-like of numbers"
+
+    def accepts(self, value: object) -> bool:
+        return is_array(value) or isinstance(value, list | tuple | np.ndarray)
+
+
+Constraint = Interval | Options | InstanceOf | ArrayLike
 POSITIVE = Interval(numbers.Real, 0.0, None, "neither")
 NONNEGATIVE = Interval(numbers.Real, 0.0, None, "left")
 POSITIVE_INT = Interval(numbers.Integral, 1, None, "left")
+NONNEGATIVE_INT = Interval(numbers.Integral, 0, None, "left")
 NONE = Options((None,))
+BOOLEAN = Options((True, False))
+ARRAY = ArrayLike()
 
 
 def check_value(label: str, value: object, allowed: Constraint | Sequence[Constraint]) -> None:
@@ -130,8 +156,17 @@ def check_value(label: str, value: object, allowed: Constraint | Sequence[Constr
         raise ValueError(f"{label} must be {must}; got {value!r}")
 
 
+@functools.cache
+def _constructor_parameters(cls: type) -> tuple[str, ...]:
+    signature = inspect.signature(cls.__init__)
+    return tuple(name for name in signature.parameters if name != "self")
+
+
 def validate_params(owner: object, constraints: dict[str, list[Constraint]]) -> None:
     """Check ``owner``'s hyperparameters against a constraint table.
+
+    The table must cover every parameter of ``type(owner).__init__``, as scikit-learn's
+    ``check_param_validation`` demands: a parameter cannot go unchecked by omission.
 
     Parameters
     ----------
@@ -144,7 +179,15 @@ def validate_params(owner: object, constraints: dict[str, list[Constraint]]) -> 
     ------
     ValueError
         Naming the parameter, what it must be and what it got.
+    TypeError
+        If the table misses a constructor parameter (a bug in the class, not in the input).
     """
+    missing = [p for p in _constructor_parameters(type(owner)) if p not in constraints]
+    if missing:
+        raise TypeError(
+            f"{type(owner).__name__}._parameter_constraints does not cover the constructor "
+            f"parameter(s) {missing}"
+        )
     for name, allowed in constraints.items():
         check_value(f"{type(owner).__name__}: parameter {name!r}", getattr(owner, name), allowed)
 
@@ -228,7 +271,7 @@ def as_numeric(x: Any, name: str, *, xp: ModuleType) -> Any:
     ValueError
         Complex values.
     """
-    if not _is_array(x) or (isinstance(x, np.ndarray) and x.dtype.kind in "OUS"):
+    if not is_array(x) or (isinstance(x, np.ndarray) and x.dtype.kind in "OUS"):
         x = xp.asarray(_to_host_numeric(x, name))
     dtype = x.dtype
     if xp.isdtype(dtype, "bool"):
@@ -299,11 +342,10 @@ def check_array(
             )
     else:
         if x.ndim == 2 and x.shape[1] == 1:
-            warnings.warn(
+            warn(
                 f"A column-vector {name} was passed when a 1d array was expected; "
                 f"it was flattened",
                 DataConversionWarning,
-                stacklevel=3,
             )
             x = xp.reshape(x, (-1,))
         if x.ndim != 1:
@@ -499,8 +541,7 @@ def check_distribution(
         Negative, NaN or inf entries, a bad axis, or sums that are not one (not positive when
         normalising); the message names the first offending place.
     """
-    if not isinstance(normalize, bool):
-        raise TypeError(f"normalize must be True or False, got {normalize!r}")
+    check_value("normalize", normalize, BOOLEAN)
     p = as_floating(as_numeric(p, name, xp=xp), xp=xp)
     if p.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension, got a scalar")

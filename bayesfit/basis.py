@@ -411,3 +411,7 @@ def from_dict(d: dict[str, Any]) -> Basis:
             value = np.asarray(value, dtype=np.float64 if key == "centers_" else object)
         setattr(basis, key, value)
     return basis
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

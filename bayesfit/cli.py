@@ -228,7 +228,9 @@ def _compare(args: argparse.Namespace) -> None:
             print(f"bayesfit compare: warning: {note}", file=sys.stderr)
     if args.out is not None:
         _use_agg()
-        written = report.save(args.out)
+        from bayesfit import plots
+
+        written = report.save(args.out, figures=plots.comparison_figures(report))
         if not args.quiet:
             print(f"\nwrote {len(written)} files to {args.out}")
 
@@ -238,12 +240,7 @@ def _fit_model(args: argparse.Namespace) -> Any:
     if method not in _FIT_METHODS:
         raise CLIError(f"unknown method {method!r}; choose one of {', '.join(_FIT_METHODS)}")
     basis = _parse_basis(args.basis)
-    cls = getattr(bayesfit, _FIT_METHODS[method], None)
-    if cls is None:
-        raise CLIError(
-            f"--method {method} needs bayesfit.{_FIT_METHODS[method]}, which this installation "
-            f"of bayesfit does not provide"
-        )
+    cls = getattr(bayesfit, _FIT_METHODS[method])
     precisions = {k: v for k, v in (("alpha", args.alpha), ("beta", args.beta)) if v is not None}
     if precisions and method not in ("map", "bayes"):
         raise CLIError(f"--alpha and --beta apply to --method map or bayes, not {method}")
@@ -322,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--seed", type=_nonneg_int, default=0,
                       help="training data seed; the test data use seed + 1 (default 0)")
     comp.add_argument("--pymc", action="store_true",
-                      help="add full Bayes with PyMC (needs bayesfit.PyMCRegression)")
+                      help="add full Bayes with PyMC (bayesfit.PyMCRegression)")
     comp.add_argument("--out", type=Path, metavar="DIR",
                       help="write comparison.csv, comparison.md and figures here")
     comp.set_defaults(run=_compare)

@@ -1,7 +1,7 @@
 r"""The MLE-vs-MAP(-vs-Bayes) comparison: every estimator, every degree, one data set, one table.
 
 :func:`compare_estimators` fits least squares, MAP (ridge), the conjugate posterior and the
-evidence approximation (and, when asked and installed, full Bayes with PyMC) for a range of
+evidence approximation (and, when asked, full Bayes with PyMC) for a range of
 polynomial degrees on one training set, scores each on held-out data, and returns a
 :class:`ComparisonReport`: the table, the fitted models and the figures. It is what
 ``bayesfit compare`` (and ``make demo``) prints and saves.
@@ -12,26 +12,45 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import bayesfit
 from bayesfit import basis as _basis
 from bayesfit._backend import get_namespace, to_numpy
-from bayesfit._conjugate import _Eigen, _evidence_terms
+from bayesfit._conjugate import Eigen, evidence_at
 from bayesfit._io import atomic_output_dir, save_figure
-from bayesfit._validation import POSITIVE, check_array, check_value
+from bayesfit._validation import (
+    NONNEGATIVE_INT,
+    POSITIVE,
+    Interval,
+    check_array,
+    check_value,
+)
 from bayesfit.linear import (
     BayesianRegression,
     EvidenceRegression,
     MAPRegression,
     MLERegression,
 )
+from bayesfit.posterior import GaussianPosterior
 
-__all__ = ["METHODS", "ComparisonReport", "ComparisonRow", "compare_estimators"]
+__all__ = [
+    "METHODS",
+    "ComparisonReport",
+    "ComparisonRow",
+    "LambdaSweep",
+    "SequentialPosteriors",
+    "compare_estimators",
+    "lambda_sweep",
+    "sequential_posteriors",
+]
 
 #: The estimators :func:`compare_estimators` knows, in the order of the ladder.
 METHODS: tuple[str, ...] = ("mle", "map", "bayes", "evidence", "pymc")
@@ -213,32 +232,13 @@ class ComparisonReport:
             )
         return buf.getvalue()
 
-    def figures(self) -> dict[str, Any]:
-        """Return the report's matplotlib figures by name.
-
-        ``"mle_vs_map"`` (PRML figs. 1.4 and 1.7 side by side), ``"rms_vs_degree"`` (fig. 1.5),
-        and, where the methods were run, ``"evidence_vs_degree"`` (fig. 3.14) and
-        ``"predictive"`` (the evidence model at its best degree).
-
-        Returns
-        -------
-        dict of str to matplotlib.figure.Figure
-        """
-        from bayesfit import plots
-
-        figs: dict[str, Any] = {}
-        if "mle" in self.methods and "map" in self.methods:
-            figs["mle_vs_map"] = plots.mle_vs_map(self)
-        figs["rms_vs_degree"] = plots.rms_vs_degree(self).figure
-        if "evidence" in self.methods:
-            figs["evidence_vs_degree"] = plots.evidence_vs_degree(self).figure
-            model = self.models[("evidence", self.best_degree("evidence"))]
-            ax = plots.predictive(model, self.x, self.t, true_fn=self.true_fn)
-            figs["predictive"] = ax.figure
-        return figs
-
-    def save(self, directory: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-        """Write ``comparison.csv``, ``comparison.md`` and every figure in each format.
+    def save(
+        self,
+        directory: str | Path,
+        figures: dict[str, Any] | None = None,
+        formats: Sequence[str] = ("png", "svg"),
+    ) -> list[Path]:
+        """Write ``comparison.csv``, ``comparison.md`` and the given figures in each format.
 
         All or nothing: the files are written to a temporary directory next to
         ``directory`` and moved in only when every one of them was written.
@@ -247,6 +247,9 @@ class ComparisonReport:
         ----------
         directory : path
             Created if missing.
+        figures : dict of str to matplotlib Figure, optional
+            Figures to write as ``<name>.<format>``; the report's own are
+            :func:`bayesfit.plots.comparison_figures` ``(report)``.
         formats : sequence of str, default ("png", "svg")
             Figure formats matplotlib can write. The same report gives byte-identical
             files in every run (no dates, no random SVG ids).
@@ -260,7 +263,7 @@ class ComparisonReport:
         with atomic_output_dir(target) as tmp:
             (tmp / "comparison.csv").write_text(self.to_csv())
             (tmp / "comparison.md").write_text(self.to_markdown())
-            for name, fig in self.figures().items():
+            for name, fig in (figures or {}).items():
                 save_figure(fig, tmp / name, formats)
             written = sorted(p.name for p in tmp.iterdir())
         return [target / name for name in written]
@@ -281,10 +284,9 @@ def _fixed_gamma(model: Any, alpha: float, beta: float) -> float:
     """Gamma at fixed (alpha, beta) from the model's sufficient statistics (PRML eq. 3.91)."""
     xp = get_namespace(model.stats_.xtx)
     dtype = model.stats_.xtx.dtype
-    eig = _Eigen.of(model.stats_, xp=xp)
-    a = xp.asarray([[alpha]], dtype=dtype)
-    b = xp.asarray([[beta]], dtype=dtype)
-    return float(_evidence_terms(eig, a, b, model.stats_.n, xp=xp)[0][0])
+    eig = Eigen.of(model.stats_, xp=xp)
+    a, b = xp.asarray([alpha], dtype=dtype), xp.asarray([beta], dtype=dtype)
+    return float(evidence_at(eig, a, b, xp=xp).gamma[0])
 
 
 def _make_model(method: str, basis: _basis.Basis, alpha: float, beta: float, pymc_options):
@@ -337,16 +339,11 @@ def _check_settings(methods, degrees, alpha, beta, pymc_options) -> tuple[list[s
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
         raise ValueError(f"methods must be a non-empty subset of {METHODS}; got {methods!r}")
-    if "pymc" in methods and not hasattr(bayesfit, "PyMCRegression"):
-        raise ValueError(
-            "method 'pymc' needs bayesfit.PyMCRegression, which this installation of bayesfit "
-            "does not provide; leave 'pymc' out of methods"
-        )
     degrees = list(degrees)
-    if not degrees or any(
-        isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in degrees
-    ):
-        raise ValueError(f"degrees must be non-negative ints (at least one); got {degrees!r}")
+    if not degrees:
+        raise ValueError("degrees must hold at least one degree; got an empty sequence")
+    for d in degrees:
+        check_value("each of degrees", d, NONNEGATIVE_INT)
     check_value("alpha", alpha, POSITIVE)
     check_value("beta", beta, POSITIVE)
     if pymc_options is not None and not isinstance(pymc_options, dict):
@@ -382,7 +379,7 @@ def compare_estimators(
         Prior and noise precisions of MAP and Bayes (PRML fig. 1.17's values); MLE and the
         evidence approximation estimate their own.
     methods : sequence of str, default ("mle", "map", "bayes", "evidence")
-        Any of :data:`METHODS`. ``"pymc"`` needs :class:`bayesfit.PyMCRegression`.
+        Any of :data:`METHODS`; ``"pymc"`` is :class:`bayesfit.PyMCRegression`.
     true_fn : callable, optional
         The noise-free curve, drawn in the figures.
     pymc_options : dict, optional
@@ -397,8 +394,8 @@ def compare_estimators(
     Raises
     ------
     ValueError
-        For unknown methods, negative degrees, non-positive precisions, bad data, or
-        ``"pymc"`` without PyMC support; all before any fitting.
+        For unknown methods, negative degrees, non-positive precisions or bad data; all
+        before any fitting.
 
     Notes
     -----
@@ -426,18 +423,7 @@ def compare_estimators(
     True
     """
     methods, degrees = _check_settings(methods, degrees, alpha, beta, pymc_options)
-    data: list[Any] = []
-    for xname, tname, xa, ta in (("x", "t", x, t), ("x_test", "t_test", x_test, t_test)):
-        xp = get_namespace(xa, ta)
-        X, T = check_array(xa, xname, xp=xp), check_array(ta, tname, ndim=1, xp=xp)
-        if X.shape[1] != 1:
-            raise ValueError(f"{xname} must have one feature (curve fitting), got {X.shape[1]}")
-        if X.shape[0] != T.shape[0]:
-            raise ValueError(
-                f"{xname} and {tname} have inconsistent numbers of samples: {X.shape[0]} and "
-                f"{T.shape[0]}"
-            )
-        data += [to_numpy(X)[:, 0], to_numpy(T)]
+    data = [*_one_feature(x, t, "x", "t"), *_one_feature(x_test, t_test, "x_test", "t_test")]
     rows, models, notes = [], {}, []
     total, done = len(methods) * len(degrees), 0
     for method in methods:
@@ -458,3 +444,178 @@ def compare_estimators(
         rows, models, tuple(data), alpha=float(alpha), beta=float(beta), true_fn=true_fn,
         warnings=notes,
     )
+
+
+def _one_feature(x: Any, t: Any, xname: str, tname: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a one-feature data set; return it on the host as 1-D float arrays."""
+    xp = get_namespace(x, t)
+    X, T = check_array(x, xname, xp=xp), check_array(t, tname, ndim=1, xp=xp)
+    if X.shape[1] != 1:
+        raise ValueError(f"{xname} must have one feature (curve fitting), got {X.shape[1]}")
+    if X.shape[0] != T.shape[0]:
+        raise ValueError(
+            f"{xname} and {tname} have inconsistent numbers of samples: {X.shape[0]} and "
+            f"{T.shape[0]}"
+        )
+    return to_numpy(X)[:, 0], to_numpy(T)
+
+
+@dataclass(frozen=True)
+class LambdaSweep:
+    r"""MAP's training and test error against :math:`\ln\lambda` (from :func:`lambda_sweep`).
+
+    Attributes
+    ----------
+    degree : int
+        Polynomial degree M.
+    log_lambdas, train_rms, test_rms : numpy.ndarray
+        One entry per :math:`\ln\lambda`.
+    """
+
+    degree: int
+    log_lambdas: np.ndarray
+    train_rms: np.ndarray
+    test_rms: np.ndarray
+
+
+def lambda_sweep(
+    x: Any,
+    t: Any,
+    x_test: Any,
+    t_test: Any,
+    *,
+    degree: int = 9,
+    log_lambdas: Any = None,
+) -> LambdaSweep:
+    r"""Return MAP's training and test RMS at each :math:`\ln\lambda` (PRML fig. 1.8).
+
+    Parameters
+    ----------
+    x, t : array_like of shape (n,)
+        Training data (one feature).
+    x_test, t_test : array_like of shape (n_test,)
+        Held-out data.
+    degree : int, default 9
+        Polynomial degree M.
+    log_lambdas : array_like, optional
+        Values of :math:`\ln\lambda`; by default 41 points over [-40, 0].
+
+    Returns
+    -------
+    LambdaSweep
+        Draw it with :func:`bayesfit.plots.rms_vs_log_lambda`.
+
+    Notes
+    -----
+    :math:`w_\lambda = (\lambda I + \Phi^T\Phi)^{-1}\Phi^T t` is
+    :class:`~bayesfit.MAPRegression` with :math:`\alpha = \lambda`, :math:`\beta = 1`.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> x, t = bf.datasets.sinusoid(10, seed=0)
+    >>> xt, tt = bf.datasets.sinusoid(100, seed=1)
+    >>> sweep = bf.compare.lambda_sweep(x, t, xt, tt, log_lambdas=[-20, 0])
+    >>> bool(sweep.train_rms[0] < sweep.train_rms[1])  # less regularised fits closer
+    True
+    """
+    check_value("degree", degree, NONNEGATIVE_INT)
+    x, t = _one_feature(x, t, "x", "t")
+    x_test, t_test = _one_feature(x_test, t_test, "x_test", "t_test")
+    lams = np.linspace(-40.0, 0.0, 41) if log_lambdas is None else np.asarray(log_lambdas, float)
+    if lams.ndim != 1 or lams.size == 0 or not np.all(np.isfinite(lams)):
+        raise ValueError("log_lambdas must be a non-empty 1-D sequence of finite numbers")
+    train, test = [], []
+    for log_lam in lams:
+        model = MAPRegression(_basis.Polynomial(degree), alpha=math.exp(log_lam), beta=1.0)
+        model.fit(x, t)
+        train.append(_rms(model, x, t))
+        test.append(_rms(model, x_test, t_test))
+    return LambdaSweep(degree, lams, np.asarray(train), np.asarray(test))
+
+
+@dataclass(frozen=True)
+class SequentialPosteriors:
+    r"""The posterior over a line's weights as points arrive (from :func:`sequential_posteriors`).
+
+    Attributes
+    ----------
+    x, t : numpy.ndarray of shape (n,)
+        The data, in the order used.
+    alpha, beta : float
+        Prior and noise precisions.
+    steps : tuple of int
+        Numbers of points seen.
+    posteriors : tuple of GaussianPosterior
+        Over :math:`(w_0, w_1)` after ``steps[i]`` points; step 0 is the prior.
+    """
+
+    x: np.ndarray
+    t: np.ndarray
+    alpha: float
+    beta: float
+    steps: tuple[int, ...]
+    posteriors: tuple[GaussianPosterior, ...]
+
+
+def sequential_posteriors(
+    x: Any,
+    t: Any,
+    *,
+    alpha: float = 2.0,
+    beta: float = 25.0,
+    steps: Sequence[int] = (0, 1, 2, 20),
+) -> SequentialPosteriors:
+    r"""Return the posterior of :math:`y = w_0 + w_1 x` after each number of points (PRML fig. 3.7).
+
+    Parameters
+    ----------
+    x, t : array_like of shape (n,)
+        The data, used in order (one feature); see :func:`bayesfit.datasets.linear`.
+    alpha, beta : float, default 2 and 25
+        Prior and noise precisions (PRML's values).
+    steps : sequence of int, default (0, 1, 2, 20)
+        Numbers of points after which to keep the posterior; each in [0, n].
+
+    Returns
+    -------
+    SequentialPosteriors
+        Draw it with :func:`bayesfit.plots.sequential_learning`.
+
+    Notes
+    -----
+    Each point updates the posterior exactly (:meth:`BayesianRegression.partial_fit`):
+    the posterior after :math:`n` points is the prior for point :math:`n + 1` (PRML eq. 3.49).
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> x, t = bf.datasets.linear(20, seed=0)
+    >>> seq = bf.compare.sequential_posteriors(x, t, steps=(0, 20))
+    >>> [round(float(w), 1) for w in seq.posteriors[1].mean]  # the truth is (-0.3, 0.5)
+    [-0.3, 0.5]
+    """
+    check_value("alpha", alpha, POSITIVE)
+    check_value("beta", beta, POSITIVE)
+    x, t = _one_feature(x, t, "x", "t")
+    steps = tuple(steps)
+    if not steps:
+        raise ValueError("steps must hold at least one number of points; got an empty sequence")
+    for step in steps:
+        check_value("each of steps", step, Interval(numbers.Integral, 0, x.shape[0], "both"))
+    model = BayesianRegression(_basis.Identity(), alpha=alpha, beta=beta)
+    prior = GaussianPosterior(np.zeros(2), np.eye(2) / alpha)
+    posteriors, seen = [], 0
+    for step in sorted(set(steps)):
+        for i in range(seen, step):
+            model.partial_fit(x[i : i + 1], t[i : i + 1])
+        seen = step
+        posteriors.append((step, model.posterior_ if step > 0 else prior))
+    by_step = dict(posteriors)
+    return SequentialPosteriors(
+        x, t, float(alpha), float(beta), steps, tuple(by_step[s] for s in steps)
+    )
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from bayesfit._validation import (
+    BOOLEAN,
     NONNEGATIVE,
     POSITIVE_INT,
     Interval,
-    Options,
     as_floating,
     as_numeric,
     check_random_state,
@@ -64,7 +64,7 @@ def sinusoid(
     """
     check_value("n", n, POSITIVE_INT)
     check_value("noise", noise, NONNEGATIVE)
-    check_value("evenly_spaced", evenly_spaced, Options((True, False)))
+    check_value("evenly_spaced", evenly_spaced, BOOLEAN)
     rng = check_random_state(seed, "seed")
     x = np.linspace(0.0, 1.0, n) if evenly_spaced else np.sort(rng.uniform(0.0, 1.0, n))
     return x, sinusoid_fn(x) + noise * rng.standard_normal(n)
@@ -103,3 +103,7 @@ def linear(
     rng = check_random_state(seed, "seed")
     x = rng.uniform(-1.0, 1.0, n)
     return x, coef[0] + coef[1] * x + noise * rng.standard_normal(n)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

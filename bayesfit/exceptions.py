@@ -20,3 +20,7 @@ class ConvergenceWarning(BayesfitWarning):
 
 class NumericalWarning(BayesfitWarning):
     """The problem is ill-posed or ill-conditioned (rank deficiency, singular systems)."""
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

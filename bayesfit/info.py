@@ -22,12 +22,15 @@ from typing import Any, NamedTuple
 
 from bayesfit import _special
 from bayesfit._backend import get_namespace
+from bayesfit._linalg import cholesky, gaussian_kl_from_cholesky, logdet_from_cholesky
 from bayesfit._validation import (
+    NONE,
+    POSITIVE,
     check_distribution,
     check_probabilities,
     check_tensor,
+    check_value,
 )
-from bayesfit.posterior import _log_det_from_cholesky, cholesky, gaussian_kl_from_cholesky
 
 __all__ = [
     "MonteCarloEstimate",
@@ -49,16 +52,11 @@ __all__ = [
 
 def _log_base(base: object) -> float:
     """Return the divisor that converts nats to ``base`` units (1 for nats)."""
+    check_value("base", base, [NONE, POSITIVE])
     if base is None:
         return 1.0
-    if (
-        isinstance(base, bool)
-        or not isinstance(base, int | float)
-        or not (0 < base < math.inf and base != 1)
-    ):
-        raise ValueError(
-            f"base must be None (nats) or a positive number other than 1, got {base!r}"
-        )
+    if base == 1:
+        raise ValueError("base must be None or a positive number other than 1; got 1")
     return math.log(base)
 
 
@@ -472,7 +470,7 @@ def gaussian_entropy(cov: Any, base: float | None = None) -> Any:
     xp = get_namespace(cov)
     L = _covariance(cov, "cov", xp=xp)
     M = L.shape[-1]
-    entropy = 0.5 * (M * (1.0 + math.log(2.0 * math.pi)) + _log_det_from_cholesky(L, xp=xp))
+    entropy = 0.5 * (M * (1.0 + math.log(2.0 * math.pi)) + logdet_from_cholesky(L, xp=xp))
     return entropy / divisor
 
 
@@ -503,7 +501,7 @@ def gaussian_kl(mean0: Any, cov0: Any, mean1: Any, cov1: Any, base: float | None
 
     evaluated from the Cholesky factors with triangular solves (no inverse):
     :math:`\operatorname{tr}(\Sigma_1^{-1}\Sigma_0) = \lVert L_1^{-1} L_0 \rVert_F^2`. The
-    kernel is :func:`bayesfit.posterior.gaussian_kl_from_cholesky`, which
+    kernel is :func:`bayesfit._linalg.gaussian_kl_from_cholesky`, which
     :meth:`~bayesfit.posterior.GaussianPosterior.kl_to` uses too.
 
     Examples
@@ -607,3 +605,7 @@ def kl_monte_carlo(
     mean = xp.mean(d)
     stderr = xp.std(d, correction=1) / math.sqrt(n)
     return MonteCarloEstimate(mean / divisor, stderr / divisor, n)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

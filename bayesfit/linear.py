@@ -16,23 +16,16 @@ sufficient statistics only (see :mod:`bayesfit._conjugate`).
 
 from __future__ import annotations
 
-import functools
 import math
-import numbers
-import warnings
-from collections.abc import Callable, Iterable
-from importlib import import_module
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 import array_api_compat
-import numpy as np
-import scipy.special
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-import bayesfit
 from bayesfit import basis as _basis
-from bayesfit._backend import default_namespace, get_namespace, to_numpy
+from bayesfit._backend import get_namespace, to_numpy
 from bayesfit._conjugate import (
     QRStats,
     SufficientStats,
@@ -40,131 +33,42 @@ from bayesfit._conjugate import (
     least_squares,
     posterior_from_stats,
 )
+from bayesfit._estimator import BasisEstimator, unchanged_on_error
 from bayesfit._validation import (
+    ARRAY,
+    BOOLEAN,
     NONE,
     POSITIVE,
     POSITIVE_INT,
     Constraint,
-    InstanceOf,
     Options,
-    as_floating,
-    as_numeric,
     check_array,
     check_features,
+    check_value,
     check_X_y,
     validate_params,
 )
+from bayesfit._warnings import warn
 from bayesfit.exceptions import NumericalWarning
-from bayesfit.posterior import GaussianPosterior, standard_normal_like
+from bayesfit.posterior import GaussianPosterior, Predictive
 
 __all__ = [
     "BayesianRegression",
     "EvidenceRegression",
     "MAPRegression",
     "MLERegression",
-    "Predictive",
     "from_dict",
 ]
 
-_BASIS = [NONE, InstanceOf(_basis.Basis, "a bayesfit.basis object")]
-# Version of the to_dict layout; bump it when a change would make older readers misread it.
-_FORMAT_VERSION = 1
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-class Predictive:
-    r"""The predictive distribution at a set of inputs: independent normals per point.
 
-    Parameters
-    ----------
-    mean, var : arrays of shape (n,)
-        Predictive mean and variance.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p = Predictive(np.array([0.0]), np.array([4.0]))
-    >>> p.std
-    array([2.])
-    >>> lower, upper = p.interval(0.95)
-    >>> lower.round(3), upper.round(3)
-    (array([-3.92]), array([3.92]))
-    """
-
-    def __init__(self, mean: Any, var: Any):
-        xp = get_namespace(mean, var)
-        mean = check_array(mean, "mean", ndim=1, xp=xp)
-        # +inf is a variance too (Student-t noise with nu <= 2): only NaN and negatives are bad
-        var = as_floating(as_numeric(var, "var", xp=xp), xp=xp)
-        if var.shape != mean.shape:
-            raise ValueError(f"var must have the shape of mean {mean.shape}, got {var.shape}")
-        if not bool(xp.min(var) >= 0):  # NaN fails the comparison too
-            raise ValueError("var must be in [0, inf] (a variance); it has NaN or a negative")
-        dtype = xp.result_type(mean.dtype, var.dtype)
-        self.mean = xp.astype(mean, dtype, copy=False)
-        self.var = xp.astype(var, dtype, copy=False)
-
-    @property
-    def std(self) -> Any:
-        """Predictive standard deviation."""
-        return get_namespace(self.var).sqrt(self.var)
-
-    def interval(self, level: float = 0.95) -> tuple[Any, Any]:
-        """Return the central ``level`` interval ``(lower, upper)`` at each point."""
-        if not (isinstance(level, numbers.Real) and 0.0 < level < 1.0):
-            raise ValueError(f"level must be in (0, 1), got {level!r}")
-        z = float(scipy.special.ndtri(0.5 + 0.5 * float(level)))
-        return self.mean - z * self.std, self.mean + z * self.std
-
-    def sample(self, n: int = 1, random_state: Any = None) -> Any:
-        """Draw ``n`` samples of shape (n, n_points), each point independent.
-
-        For whole curves with the correlation between points, use the estimator's
-        ``sample_functions``.
-        """
-        z = standard_normal_like(self.mean, n, random_state)
-        return self.mean[None, :] + z * self.std[None, :]
-
-    def log_density(self, y: Any) -> Any:
-        r"""Return :math:`\ln \mathcal N(y_i \mid \mu_i, \sigma_i^2)` for each point."""
-        xp = get_namespace(self.mean)
-        y = check_array(y, "y", ndim=1, xp=xp)
-        if y.shape != self.mean.shape:
-            raise ValueError(f"y must have the shape of the mean {self.mean.shape}, got {y.shape}")
-        r = y - self.mean
-        return -0.5 * (xp.log(self.var) + math.log(2 * math.pi) + r * r / self.var)
-
-
-def _unchanged_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Restore the estimator's attributes if ``method`` raises: nothing is half-written.
-
-    Fitting sets the basis and feature bookkeeping before the estimator's own checks (a
-    prior of the wrong shape, a bad chunk late in a stream) can fail; one snapshot here covers
-    every entry point instead of ordering each of them by hand.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        before = dict(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
-    return wrapper
-
-
-class _LinearModel(RegressorMixin, BaseEstimator):
-    """Fit machinery shared by the four estimators: validation, basis, prediction, I/O."""
-
-    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {"basis": _BASIS}
-    # Learned attributes written by to_dict, besides the basis and feature bookkeeping.
-    _scalar_state: ClassVar[tuple[str, ...]] = ()
+class BasisRegressor(RegressorMixin, BasisEstimator):
+    """The regressors' shared fit and prediction: validation, predictive, scores."""
 
     # -- fitting -------------------------------------------------------------------------------
-    @_unchanged_on_error
+    @unchanged_on_error
     def fit(self, X: Any, y: Any) -> Self:
         """Fit the model.
 
@@ -197,12 +101,10 @@ class _LinearModel(RegressorMixin, BaseEstimator):
 
     def _validated_inputs(self, X: Any, y: Any, *, reset: bool):
         Xa, ta, xp = check_X_y(X, y)
-        check_features(self, Xa, X, reset=reset)
         if reset:
-            self.basis_ = _basis.Identity() if self.basis is None else clone(self.basis)
-            self.basis_.fit(Xa)
-            if hasattr(self, "feature_names_in_"):  # the basis saw an array: hand it the names
-                self.basis_.feature_names_in_ = self.feature_names_in_
+            self._fit_basis(Xa, X)
+        else:
+            check_features(self, Xa, X, reset=False)
         return Xa, ta, xp
 
     def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:  # pragma: no cover
@@ -210,12 +112,6 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         raise NotImplementedError
 
     # -- prediction ----------------------------------------------------------------------------
-    def _design(self, X: Any) -> Any:
-        check_is_fitted(self, "coef_")
-        Xa = check_array(X, "X")
-        check_features(self, Xa, X, reset=False)
-        return self.basis_._design(Xa)
-
     def predictive(self, X: Any) -> Predictive:
         r"""Return the predictive distribution :math:`p(t \mid x)` at each row of ``X``.
 
@@ -285,8 +181,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         reduction : {"sum", "mean", "none"}
             Sum (a float), mean per point (a float), or the per-point array.
         """
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        check_value("reduction", reduction, Options(_REDUCTIONS))
         _, ya, xp = check_X_y(X, y)
         lpd = self._log_density(X, ya)
         if reduction == "none":
@@ -298,121 +193,8 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         return self.predictive(X).log_density(y)
 
     # -- persistence ---------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict of the settings and the fitted state (lossless).
 
-        Arrays are written as lists of Python floats, which round-trip float64 exactly.
-        """
-        params = {k: v for k, v in self.get_params(deep=False).items() if k != "basis"}
-        for key, value in params.items():
-            if hasattr(value, "shape"):
-                params[key] = to_numpy(value).tolist()
-        d: dict[str, Any] = {
-            "format": "bayesfit.estimator",
-            "format_version": _FORMAT_VERSION,
-            "bayesfit_version": bayesfit.__version__,
-            "class": type(self).__name__,
-            "params": params,
-            "basis": None if self.basis is None else self.basis.to_dict(),
-        }
-        if hasattr(self, "coef_"):
-            state: dict[str, Any] = {
-                "basis_": self.basis_.to_dict(),
-                "n_features_in_": int(self.n_features_in_),
-                "coef_": to_numpy(self.coef_).tolist(),
-                "dtype": str(to_numpy(self.coef_).dtype),
-            }
-            if hasattr(self, "feature_names_in_"):
-                state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
-            for name in self._scalar_state:
-                state[name] = _json_number(getattr(self, name))
-            if hasattr(self, "posterior_"):
-                state["posterior_"] = self.posterior_.to_dict()
-            d["state"] = state
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> _LinearModel:
-        """Rebuild an estimator written by :meth:`to_dict`; arrays go to the default backend.
-
-        Raises
-        ------
-        ValueError
-            If ``d`` is not a bayesfit estimator dict, is of another class, was written in a
-            format version this bayesfit does not read (by a newer one), or is corrupt.
-        """
-        if not isinstance(d, dict) or d.get("format") != "bayesfit.estimator":
-            raise ValueError("not a bayesfit estimator dict (missing format='bayesfit.estimator')")
-        version = d.get("format_version", 1)  # dicts from before the key existed are version 1
-        if version != _FORMAT_VERSION:
-            raise ValueError(
-                f"the estimator dict has format_version {version!r} (written by bayesfit "
-                f"{d.get('bayesfit_version', '?')}); this bayesfit {bayesfit.__version__} reads "
-                f"format_version {_FORMAT_VERSION}: upgrade bayesfit to load it"
-            )
-        name = d.get("class")
-        if name in _ESTIMATORS_ELSEWHERE:  # defined in a module that `linear` must not import
-            import_module(_ESTIMATORS_ELSEWHERE[name])
-        target = _ESTIMATORS.get(name)
-        if target is None or not issubclass(target, cls):
-            raise ValueError(f"dict describes {d.get('class')!r}, not a {cls.__name__}")
-        try:
-            params = dict(d["params"])
-            if d["basis"] is not None:
-                params["basis"] = _basis.from_dict(d["basis"])
-            est = target(**target._params_from_dict(params))
-            state = d.get("state")
-            if state is not None:
-                est._load_state(state)
-        except KeyError as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: missing key {exc}") from exc
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"corrupt bayesfit estimator dict: {exc}") from exc
-        return est
-
-    @classmethod
-    def _params_from_dict(cls, params: dict[str, Any]) -> dict[str, Any]:
-        """Turn JSON-safe settings back into constructor arguments (a hook for subclasses)."""
-        return params
-
-    def _load_state(self, state: dict[str, Any]) -> None:
-        xp = default_namespace()
-        if state["dtype"] not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {state['dtype']!r}")
-        dtype = getattr(xp, state["dtype"])
-        self.basis_ = _basis.from_dict(state["basis_"])
-        n_features = state["n_features_in_"]
-        if n_features != getattr(self.basis_, "n_features_in_", None):
-            raise ValueError(f"n_features_in_ {n_features!r} does not match the fitted basis")
-        self.n_features_in_ = n_features
-        if "feature_names_in_" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        coef = xp.astype(check_array(state["coef_"], "coef_", ndim=1, xp=xp), dtype)
-        if coef.shape != (self.basis_.n_output_features_,):
-            raise ValueError(
-                f"coef_ has shape {coef.shape}, the basis gives "
-                f"{self.basis_.n_output_features_} weights"
-            )
-        self.coef_ = coef
-        for name in self._scalar_state:
-            setattr(self, name, float(state[name]) if name != "n_iter_" else state[name])
-        if "posterior_" in state:
-            p = state["posterior_"]
-            self.posterior_ = GaussianPosterior(
-                xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
-            )
-            if self.posterior_.mean.shape != coef.shape:
-                raise ValueError("posterior_ does not have the shape of coef_")
-
-
-def _json_number(value: Any) -> Any:
-    value = float(value) if not isinstance(value, int) else value
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # "inf" / "nan": JSON has no literal for them; float() reads both
-    return value
-
-
-class _StatisticsModel(_LinearModel):
+class _StatisticsModel(BasisRegressor):
     """Estimators that see the data only through statistics that merge across chunks.
 
     That gives them exact ``partial_fit``, ``fit_stream`` and Dask fitting for free.
@@ -431,7 +213,7 @@ class _StatisticsModel(_LinearModel):
         """Set the learned attributes from the statistics of all data seen."""
         raise NotImplementedError
 
-    @_unchanged_on_error
+    @unchanged_on_error
     def partial_fit(self, X: Any, y: Any) -> Self:
         r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
 
@@ -460,7 +242,7 @@ class _StatisticsModel(_LinearModel):
         self.stats_ = stats
         return self
 
-    @_unchanged_on_error
+    @unchanged_on_error
     def fit_stream(self, chunks: Iterable[tuple[Any, Any]]) -> Self:
         r"""Fit on an iterable of ``(X, y)`` chunks, holding one chunk at a time.
 
@@ -583,23 +365,21 @@ class MLERegression(_StatisticsModel):
         eps = float(xp.finfo(stats.R.dtype).eps)
         cond = float(s[0] / s[-1]) if float(s[-1]) > 0.0 else math.inf
         if rank < M:
-            warnings.warn(
+            warn(
                 f"the design matrix is rank deficient (rank {rank} < {M} columns, "
                 f"{stats.n} samples); returning the minimum-norm least-squares solution. "
                 f"Use fewer basis functions, more data, a better-conditioned basis, or "
                 f"MAPRegression",
                 NumericalWarning,
-                stacklevel=4,
             )
         elif cond > eps ** (-2.0 / 3.0):  # fewer than a third of the digits left in w
-            warnings.warn(
+            warn(
                 f"the design matrix is ill-conditioned (condition number {cond:.3g} in "
                 f"{stats.R.dtype}): the weights keep only about "
                 f"{max(-math.log10(cond * eps), 0.0):.0f} significant digits. Rescale the "
                 f"inputs (e.g. to [-1, 1]), use a better-conditioned basis (lower degree, "
                 f"GaussianRBF), float64, or MAPRegression",
                 NumericalWarning,
-                stacklevel=4,
             )
         self.coef_ = w
         self.rank_ = rank
@@ -659,7 +439,7 @@ class MAPRegression(_ConjugateModel):
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        **_LinearModel._parameter_constraints,
+        **BasisEstimator._parameter_constraints,
         "alpha": [POSITIVE],
         "beta": [POSITIVE],
     }
@@ -775,7 +555,9 @@ class BayesianRegression(_BayesianModel):
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **MAPRegression._parameter_constraints,
-    }  # prior_mean and prior_cov are arrays, checked against M in fit
+        "prior_mean": [NONE, ARRAY],  # shapes are checked against M in fit
+        "prior_cov": [NONE, ARRAY],
+    }
     _scalar_state = ("alpha_", "beta_", "log_evidence_")
 
     def __init__(
@@ -876,12 +658,12 @@ class EvidenceRegression(_BayesianModel):
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        **_LinearModel._parameter_constraints,
+        **BasisEstimator._parameter_constraints,
         "alpha_init": [NONE, POSITIVE],
         "beta_init": [NONE, POSITIVE],
         "max_iter": [POSITIVE_INT],
         "tol": [POSITIVE],
-        "global_search": [Options((True, False))],
+        "global_search": [BOOLEAN],
     }
     _scalar_state = ("alpha_", "beta_", "gamma_", "log_evidence_", "n_iter_")
 
@@ -925,14 +707,10 @@ class EvidenceRegression(_BayesianModel):
         self.n_iter_ = result.n_iter
 
 
-_ESTIMATORS: dict[str, type[_LinearModel]] = {
-    cls.__name__: cls
-    for cls in (MLERegression, MAPRegression, BayesianRegression, EvidenceRegression)
-}
-# Estimators of other modules, which add themselves to _ESTIMATORS when imported.
-_ESTIMATORS_ELSEWHERE = {"PyMCRegression": "bayesfit.pymc_models"}
-
-
-def from_dict(d: dict[str, Any]) -> _LinearModel:
+def from_dict(d: dict[str, Any]) -> BasisEstimator:
     """Rebuild any bayesfit estimator from its :meth:`~MLERegression.to_dict` output."""
-    return _LinearModel.from_dict(d)
+    return BasisEstimator.from_dict(d)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

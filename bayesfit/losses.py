@@ -654,3 +654,7 @@ def categorical_nll_grad(labels: Any, probs: Any, reduction: str = "mean") -> An
     ones = xp.ones_like(probs)
     grad = xp.where(hit, -_special.x_over_y(ones, probs, xp=xp), xp.zeros_like(probs))
     return _scale_grad(grad, math.prod(probs.shape[:-1]), reduction)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -16,18 +16,23 @@ import numpy as np
 import scipy.special
 import scipy.stats
 
-from bayesfit import basis as _basis
 from bayesfit._backend import to_numpy
-from bayesfit._validation import check_array, check_random_state, check_X_y
-from bayesfit.linear import BayesianRegression, MAPRegression
+from bayesfit._validation import (
+    NONNEGATIVE_INT,
+    POSITIVE_INT,
+    check_array,
+    check_random_state,
+    check_value,
+    check_X_y,
+)
+from bayesfit.compare import ComparisonReport, LambdaSweep, SequentialPosteriors
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from bayesfit.compare import ComparisonReport
-
 __all__ = [
+    "comparison_figures",
     "evidence_vs_degree",
     "function_samples",
     "losses_as_nll",
@@ -298,66 +303,40 @@ def rms_vs_degree(
     return ax
 
 
-def rms_vs_log_lambda(
-    x: Any,
-    t: Any,
-    x_test: Any,
-    t_test: Any,
-    *,
-    degree: int = 9,
-    log_lambdas: Any = None,
-    ax: Axes | None = None,
-) -> Axes:
+def rms_vs_log_lambda(sweep: LambdaSweep, *, ax: Axes | None = None) -> Axes:
     r"""Return an Axes with MAP's training and test RMS against :math:`\ln\lambda` (PRML fig. 1.8).
 
     Parameters
     ----------
-    x, t : array_like of shape (n,)
-        Training data (one feature).
-    x_test, t_test : array_like of shape (n_test,)
-        Held-out data.
-    degree : int, default 9
-        Polynomial degree M.
-    log_lambdas : array_like, optional
-        Values of :math:`\ln\lambda`; by default 41 points over [-40, 0].
+    sweep : LambdaSweep
+        From :func:`bayesfit.compare.lambda_sweep`.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
 
-    Notes
-    -----
-    :math:`w_\lambda = (\lambda I + \Phi^T\Phi)^{-1}\Phi^T t` is
-    :class:`~bayesfit.MAPRegression` with :math:`\alpha = \lambda`, :math:`\beta = 1`.
-
     Examples
     --------
     >>> import bayesfit as bf
     >>> x, t = bf.datasets.sinusoid(10, seed=0)
     >>> xt, tt = bf.datasets.sinusoid(100, seed=1)
-    >>> ax = bf.plots.rms_vs_log_lambda(x, t, xt, tt, log_lambdas=[-20, -10, 0])
+    >>> sweep = bf.compare.lambda_sweep(x, t, xt, tt, log_lambdas=[-20, -10, 0])
+    >>> ax = bf.plots.rms_vs_log_lambda(sweep)
     >>> [line.get_label() for line in ax.get_lines()]
     ['training', 'test']
     """
-    x, t = check_X_y(x, t)[:2]
-    x_test, t_test = check_X_y(x_test, t_test)[:2]
-    lams = np.linspace(-40.0, 0.0, 41) if log_lambdas is None else np.asarray(log_lambdas, float)
-    if lams.ndim != 1 or lams.size == 0 or not np.all(np.isfinite(lams)):
-        raise ValueError("log_lambdas must be a non-empty 1-D sequence of finite numbers")
-    train, test = [], []
-    for log_lam in lams:
-        model = MAPRegression(_basis.Polynomial(degree), alpha=math.exp(log_lam), beta=1.0)
-        model.fit(x, t)
-        for out, (xa, ta) in ((train, (x, t)), (test, (x_test, t_test))):
-            r = to_numpy(model.predict(xa) - ta)
-            out.append(math.sqrt(float(r @ r) / r.shape[0]))
+    if not isinstance(sweep, LambdaSweep):
+        raise TypeError(
+            f"sweep must be a LambdaSweep (from bayesfit.compare.lambda_sweep); "
+            f"got {type(sweep).__name__}"
+        )
     ax = _axes(ax)
-    ax.plot(lams, train, marker="o", mfc="none", label="training")
-    ax.plot(lams, test, marker="o", mfc="none", ls="--", label="test")
+    ax.plot(sweep.log_lambdas, sweep.train_rms, marker="o", mfc="none", label="training")
+    ax.plot(sweep.log_lambdas, sweep.test_rms, marker="o", mfc="none", ls="--", label="test")
     ax.set_xlabel(r"$\ln \lambda$")
     ax.set_ylabel(r"$E_{RMS}$")
-    ax.set_title(f"MAP, M={degree}")
+    ax.set_title(f"MAP, M={sweep.degree}")
     ax.legend(fontsize="small")
     return ax
 
@@ -395,13 +374,39 @@ def evidence_vs_degree(report: ComparisonReport, *, ax: Axes | None = None) -> A
     return ax
 
 
+def comparison_figures(report: ComparisonReport) -> dict[str, Figure]:
+    """Return the figures of a comparison report by name.
+
+    ``"mle_vs_map"`` (PRML figs. 1.4 and 1.7 side by side), ``"rms_vs_degree"`` (fig. 1.5),
+    and, where the methods were run, ``"evidence_vs_degree"`` (fig. 3.14) and
+    ``"predictive"`` (the evidence model at its best degree). ``report.save(directory,
+    figures=comparison_figures(report))`` writes them beside the tables.
+
+    Parameters
+    ----------
+    report : ComparisonReport
+        From :func:`bayesfit.compare_estimators`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+    """
+    if not isinstance(report, ComparisonReport):
+        raise TypeError(f"report must be a ComparisonReport, got {type(report).__name__}")
+    figs: dict[str, Figure] = {}
+    if "mle" in report.methods and "map" in report.methods:
+        figs["mle_vs_map"] = mle_vs_map(report)
+    figs["rms_vs_degree"] = rms_vs_degree(report).figure
+    if "evidence" in report.methods:
+        figs["evidence_vs_degree"] = evidence_vs_degree(report).figure
+        model = report.models[("evidence", report.best_degree("evidence"))]
+        figs["predictive"] = predictive(model, report.x, report.t, true_fn=report.true_fn).figure
+    return figs
+
+
 def sequential_learning(
-    x: Any,
-    t: Any,
+    result: SequentialPosteriors,
     *,
-    alpha: float = 2.0,
-    beta: float = 25.0,
-    steps: Sequence[int] = (0, 1, 2, 20),
     n_samples: int = 6,
     true_w: Sequence[float] | None = None,
     random_state: Any = None,
@@ -409,18 +414,14 @@ def sequential_learning(
 ) -> Figure:
     r"""Return PRML fig. 3.7: likelihood, posterior over :math:`(w_0, w_1)` and sampled lines.
 
-    One row per entry of ``steps`` (number of points seen): the likelihood of the latest
+    One row per step of ``result`` (number of points seen): the likelihood of the latest
     point, the prior/posterior density, and ``n_samples`` lines :math:`y = w_0 + w_1 x`
     drawn from it with the points seen so far.
 
     Parameters
     ----------
-    x, t : array_like of shape (n,)
-        The data, used in order (one feature); see :func:`bayesfit.datasets.linear`.
-    alpha, beta : float, default 2 and 25
-        Prior and noise precisions (PRML's values).
-    steps : sequence of int, default (0, 1, 2, 20)
-        Numbers of points after which to draw a row; each at most ``n``.
+    result : SequentialPosteriors
+        From :func:`bayesfit.compare.sequential_posteriors`.
     n_samples : int, default 6
         Lines drawn per row.
     true_w : (float, float), optional
@@ -434,34 +435,26 @@ def sequential_learning(
 
     Notes
     -----
-    Each point updates the posterior exactly (:meth:`BayesianRegression.partial_fit`):
-    the posterior after :math:`n` points is the prior for point :math:`n + 1`, and its
-    density is the product of the prior and the likelihoods (PRML eq. 3.49).
+    The density of each row is the product of the prior and the likelihoods of the points
+    seen so far (PRML eq. 3.49), which :func:`~bayesfit.compare.sequential_posteriors`
+    accumulates one point at a time.
     """
-    x, t = (to_numpy(a) for a in check_X_y(x, t)[:2])
-    if x.shape[1] != 1:
-        raise ValueError(f"x must have one feature, got {x.shape[1]}")
-    x, t = x[:, 0], t
-    steps = list(steps)
-    if not steps or any(not isinstance(s, int) or s < 0 or s > x.shape[0] for s in steps):
-        raise ValueError(f"steps must be ints in [0, {x.shape[0]}], got {steps!r}")
+    if not isinstance(result, SequentialPosteriors):
+        raise TypeError(
+            f"result must be SequentialPosteriors (from bayesfit.compare.sequential_posteriors); "
+            f"got {type(result).__name__}"
+        )
+    check_value("n_samples", n_samples, POSITIVE_INT)
     rng = check_random_state(random_state)
+    x, t, beta = result.x, result.t, result.beta
     w = np.linspace(-1.0, 1.0, 101)
     W0, W1 = np.meshgrid(w, w)
     grid = np.stack([W0.ravel(), W1.ravel()], axis=1)
     line_x = np.array([-1.0, 1.0])
-    model = BayesianRegression(_basis.Identity(), alpha=alpha, beta=beta)
-    fig = _figure(fig, (9.0, 2.6 * len(steps)))
-    axes = fig.subplots(len(steps), 3, squeeze=False)
-    seen = 0
-    for row, step in enumerate(steps):
-        for i in range(seen, step):
-            model.partial_fit(x[i : i + 1], t[i : i + 1])
-        seen = max(seen, step)
-        if step == 0:
-            mean, cov = np.zeros(2), np.eye(2) / alpha
-        else:
-            mean, cov = to_numpy(model.posterior_.mean), to_numpy(model.posterior_.cov)
+    fig = _figure(fig, (9.0, 2.6 * len(result.steps)))
+    axes = fig.subplots(len(result.steps), 3, squeeze=False)
+    for row, (step, post) in enumerate(zip(result.steps, result.posteriors, strict=True)):
+        mean, cov = to_numpy(post.mean), to_numpy(post.cov)
         ax_lik, ax_post, ax_data = axes[row]
         if step > 0:  # the likelihood of the latest point, N(t_n | w0 + w1 x_n, 1/beta)
             lik = scipy.stats.norm.pdf(t[step - 1], grid @ [1.0, x[step - 1]], beta**-0.5)
@@ -572,8 +565,7 @@ def posterior_pairs(
     -------
     matplotlib.figure.Figure
     """
-    if isinstance(max_weights, bool) or not isinstance(max_weights, int) or max_weights < 0:
-        raise ValueError(f"max_weights must be a non-negative int, got {max_weights!r}")
+    check_value("max_weights", max_weights, NONNEGATIVE_INT)
     post = _posterior_draws(model)
     columns = {
         r"$\ln\alpha$": np.log(post["alpha"].values.ravel()),
@@ -633,3 +625,7 @@ def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figu
     collection = azp.plot_trace_dist(model.idata_, var_names=list(var_names), backend="matplotlib")
     first_trace = next(iter(collection.viz["trace"].to_dataset().data_vars.values()))
     return first_trace.values.flat[0].figure
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

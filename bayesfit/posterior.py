@@ -1,41 +1,47 @@
-r"""Gaussian distributions over weights: the prior and posterior of the linear models.
+r"""Posteriors over the weights and the predictive distributions they imply.
 
-:class:`GaussianPosterior` holds :math:`\mathcal N(w \mid m, S)` with its Cholesky factor
-:math:`S = L L^T` computed once, and everything the estimators need from it: samples, the
-predictive mean and variance at a design matrix, the KL divergence to another Gaussian (the
-information gained from prior to posterior) and the entropy. Arrays stay in their namespace.
+- :class:`GaussianPosterior` holds :math:`\mathcal N(w \mid m, S)` with its Cholesky factor
+  :math:`S = L L^T` computed once, and everything the estimators need from it: samples, the
+  predictive mean and variance at a design matrix, the KL divergence to another Gaussian (the
+  information gained from prior to posterior) and the entropy. Arrays stay in their namespace.
+- :class:`Predictive` is the predictive distribution at a set of inputs, independent normals
+  per point: what ``estimator.predictive(X)`` returns.
+- :class:`PosteriorDraws` holds draws :math:`(w_s, \sigma_s[, \nu_s])` of a posterior that is
+  known only through samples (MCMC, quadrature) and gives the predictive they imply: the
+  moment-matched normal, the exact mixture density, function and target draws (NumPy).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from functools import cached_property
 from types import ModuleType
 from typing import Any
 
 import array_api_compat
+import numpy as np
+import scipy.special
+import scipy.stats
 
 from bayesfit._backend import get_namespace, to_numpy
-from bayesfit._validation import POSITIVE, check_array, check_random_state
+from bayesfit._linalg import cholesky, gaussian_kl_from_cholesky, logdet_from_cholesky
+from bayesfit._validation import (
+    POSITIVE,
+    POSITIVE_INT,
+    Interval,
+    as_floating,
+    as_numeric,
+    check_array,
+    check_random_state,
+    check_value,
+)
 
-__all__ = ["GaussianPosterior"]
+__all__ = ["GaussianPosterior", "PosteriorDraws", "Predictive", "standard_normal_like"]
 
-
-def cholesky(a: Any, name: str, *, xp: ModuleType, remedy: str = "") -> Any:
-    """Lower Cholesky factor of ``a``, or a ValueError naming ``name`` if it is not SPD."""
-    message = f"{name} is not positive definite{remedy}"
-    try:
-        L = xp.linalg.cholesky(a)
-    except ValueError as exc:  # numpy's LinAlgError is a ValueError
-        raise ValueError(message) from exc
-    if not bool(xp.all(xp.isfinite(L))):  # CuPy returns NaN instead of raising
-        raise ValueError(message)
-    return L
-
-
-def _solve_lower(L: Any, b: Any, *, xp: ModuleType) -> Any:
-    """Solve ``L x = b`` for lower-triangular ``L`` (batched); the standard has no trsm."""
-    return xp.linalg.solve(L, b)
+_LOG_2PI = math.log(2.0 * math.pi)
+# Points per block when a (draws x points) matrix is formed, to bound memory.
+_BLOCK = 2**22
 
 
 def standard_normal_like(ref: Any, n: int, random_state: Any) -> Any:
@@ -49,38 +55,11 @@ def standard_normal_like(ref: Any, n: int, random_state: Any) -> Any:
     ValueError
         If ``n`` is not a positive int.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    check_value("n", n, POSITIVE_INT)
     rng = check_random_state(random_state)
     z = rng.standard_normal((n, ref.shape[0]))
     xp = get_namespace(ref)
     return xp.asarray(z, dtype=ref.dtype, device=array_api_compat.device(ref))
-
-
-def _log_det_from_cholesky(L: Any, *, xp: ModuleType) -> Any:
-    return 2.0 * xp.sum(xp.log(xp.linalg.diagonal(L)), axis=-1)
-
-
-def gaussian_kl_from_cholesky(m0: Any, L0: Any, m1: Any, L1: Any, *, xp: ModuleType) -> Any:
-    r"""Return :math:`\mathrm{KL}(\mathcal N(m_0, L_0 L_0^T) \| \mathcal N(m_1, L_1 L_1^T))`.
-
-    Batched over leading axes; works from the Cholesky factors with triangular solves only.
-
-    Notes
-    -----
-    .. math::
-
-        \mathrm{KL} = \tfrac12 \left[\lVert L_1^{-1} L_0 \rVert_F^2
-            + \lVert L_1^{-1}(m_1 - m_0) \rVert^2 - M
-            + 2 \textstyle\sum_i \ln (L_1)_{ii} - 2 \sum_i \ln (L_0)_{ii}\right]
-    """
-    M = m0.shape[-1]
-    A = _solve_lower(L1, L0, xp=xp)
-    d = _solve_lower(L1, (m1 - m0)[..., None], xp=xp)[..., 0]
-    trace = xp.sum(A * A, axis=(-2, -1))
-    mahalanobis = xp.sum(d * d, axis=-1)
-    logdet = _log_det_from_cholesky(L1, xp=xp) - _log_det_from_cholesky(L0, xp=xp)
-    return 0.5 * (trace + mahalanobis - M + logdet)
 
 
 class GaussianPosterior:
@@ -220,7 +199,7 @@ class GaussianPosterior:
 
     def entropy(self) -> float:
         r"""Return the differential entropy :math:`\tfrac12 \ln |2 \pi e S|` in nats."""
-        logdet = float(_log_det_from_cholesky(self.cov_cholesky, xp=self._xp))
+        logdet = float(logdet_from_cholesky(self.cov_cholesky, xp=self._xp))
         return 0.5 * (self.n_features * (1.0 + math.log(2.0 * math.pi)) + logdet)
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,3 +208,211 @@ class GaussianPosterior:
 
     def __repr__(self) -> str:
         return f"GaussianPosterior(n_features={self.n_features}, dtype={self.mean.dtype})"
+
+
+class Predictive:
+    r"""The predictive distribution at a set of inputs: independent normals per point.
+
+    Parameters
+    ----------
+    mean, var : arrays of shape (n,)
+        Predictive mean and variance (``var`` may be ``inf``: Student-t noise with
+        :math:`\nu \le 2` has no finite variance).
+
+    Attributes
+    ----------
+    mean, var : arrays of shape (n,)
+        In the namespace and on the device of the inputs, of one floating dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Predictive(np.array([0.0]), np.array([4.0]))
+    >>> p.std
+    array([2.])
+    >>> lower, upper = p.interval(0.95)
+    >>> lower.round(3), upper.round(3)
+    (array([-3.92]), array([3.92]))
+    """
+
+    def __init__(self, mean: Any, var: Any):
+        xp = get_namespace(mean, var)
+        mean = check_array(mean, "mean", ndim=1, xp=xp)
+        # +inf is a variance too (Student-t noise with nu <= 2): only NaN and negatives are bad
+        var = as_floating(as_numeric(var, "var", xp=xp), xp=xp)
+        if var.shape != mean.shape:
+            raise ValueError(f"var must have the shape of mean {mean.shape}, got {var.shape}")
+        if not bool(xp.min(var) >= 0):  # NaN fails the comparison too
+            raise ValueError("var must be in [0, inf] (a variance); it has NaN or a negative")
+        dtype = xp.result_type(mean.dtype, var.dtype)
+        self.mean = xp.astype(mean, dtype, copy=False)
+        self.var = xp.astype(var, dtype, copy=False)
+
+    @property
+    def std(self) -> Any:
+        """Predictive standard deviation."""
+        return get_namespace(self.var).sqrt(self.var)
+
+    def interval(self, level: float = 0.95) -> tuple[Any, Any]:
+        r"""Return the central ``level`` interval ``(lower, upper)`` at each point.
+
+        :math:`\mu \pm z \sigma` with :math:`z = \Phi^{-1}(\tfrac12 + \tfrac12\,\text{level})`.
+        """
+        check_value("level", level, Interval(numbers.Real, 0.0, 1.0, "neither"))
+        z = float(scipy.special.ndtri(0.5 + 0.5 * float(level)))
+        return self.mean - z * self.std, self.mean + z * self.std
+
+    def sample(self, n: int = 1, random_state: Any = None) -> Any:
+        """Draw ``n`` samples of shape (n, n_points), each point independent.
+
+        For whole curves with the correlation between points, use the estimator's
+        ``sample_functions``.
+        """
+        z = standard_normal_like(self.mean, n, random_state)
+        return self.mean[None, :] + z * self.std[None, :]
+
+    def log_density(self, y: Any) -> Any:
+        r"""Return :math:`\ln \mathcal N(y_i \mid \mu_i, \sigma_i^2)` for each point."""
+        xp = get_namespace(self.mean)
+        y = check_array(y, "y", ndim=1, xp=xp)
+        if y.shape != self.mean.shape:
+            raise ValueError(f"y must have the shape of the mean {self.mean.shape}, got {y.shape}")
+        r = y - self.mean
+        return -0.5 * (xp.log(self.var) + _LOG_2PI + r * r / self.var)
+
+    def __repr__(self) -> str:
+        n = int(self.mean.shape[0])
+        host_mean, host_std = to_numpy(self.mean), to_numpy(self.std)
+        shown = ", ".join(
+            f"{m:.4g}±{s:.3g}" for m, s in zip(host_mean[:3], host_std[:3], strict=True)
+        )
+        more = ", ..." if n > 3 else ""
+        return f"Predictive(n_points={n}, dtype={self.mean.dtype}, mean±std=[{shown}{more}])"
+
+
+class PosteriorDraws:
+    r"""Draws of a posterior over the weights and the noise, and the predictive they imply.
+
+    For posteriors known only through samples (MCMC, exact quadrature draws): the draws
+    :math:`(w_s, \sigma_s)` and, for Student-t noise, :math:`\nu_s`, :math:`s = 1..S`.
+    Works on the host in NumPy float64.
+
+    Parameters
+    ----------
+    w : array of shape (S, M)
+        Weight draws.
+    sigma : array of shape (S,)
+        Noise scale draws (:math:`\beta_s^{-1/2}`; the Student-t scale).
+    nu : array of shape (S,), optional
+        Student-t degrees of freedom; None for normal noise.
+
+    Notes
+    -----
+    The predictive of new targets is the mixture
+
+    .. math::
+
+        p(\tilde t \mid x, t) \approx \frac1S \sum_s p(\tilde t \mid w_s^T\phi(x),
+            \sigma_s[, \nu_s]),
+
+    whose exact log density :meth:`log_density` evaluates (log-sum-exp over the draws);
+    :meth:`predictive` moment-matches it by a normal with
+    :math:`\operatorname{Var} = \operatorname{Var}_s[\phi^T w_s] + \mathbb E_s[\sigma_s^2]`
+    (times :math:`\nu/(\nu-2)` for Student-t noise, infinite if some :math:`\nu_s \le 2`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = PosteriorDraws(np.array([[0.0], [2.0]]), np.array([1.0, 1.0]))
+    >>> p = draws.predictive(np.array([[1.0]]))
+    >>> float(p.mean[0]), float(p.var[0])  # Var_s[w_s] + E[sigma^2] = 1 + 1
+    (1.0, 2.0)
+    """
+
+    def __init__(self, w: Any, sigma: Any, nu: Any = None):
+        w = np.asarray(to_numpy(w), dtype=np.float64)
+        sigma = np.asarray(to_numpy(sigma), dtype=np.float64)
+        if w.ndim != 2 or sigma.shape != (w.shape[0],):
+            raise ValueError(
+                f"w must have shape (S, M) and sigma (S,); got {w.shape} and {sigma.shape}"
+            )
+        if nu is not None:
+            nu = np.asarray(to_numpy(nu), dtype=np.float64)
+            if nu.shape != sigma.shape:
+                raise ValueError(f"nu must have shape {sigma.shape} like sigma, got {nu.shape}")
+        self.w, self.sigma, self.nu = w, sigma, nu
+
+    @property
+    def n_draws(self) -> int:
+        """Number of draws S."""
+        return int(self.w.shape[0])
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Posterior mean of the weights."""
+        return self.w.mean(axis=0)
+
+    def predictive(self, Phi: Any) -> Predictive:
+        """Return the moment-matched normal predictive at the rows of the design ``Phi``."""
+        Phi = np.asarray(Phi, dtype=np.float64)
+        cov = np.cov(self.w, rowvar=False, ddof=0).reshape(self.w.shape[1], self.w.shape[1])
+        func_var = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
+        noise = self.sigma**2
+        if self.nu is not None:  # Student-t variance sigma^2 nu / (nu - 2), infinite for nu <= 2
+            nu = self.nu
+            noise = np.where(nu > 2, noise * nu / np.where(nu > 2, nu - 2, 1.0), np.inf)
+        return Predictive(Phi @ self.mean, func_var + float(np.mean(noise)))
+
+    def log_density(self, Phi: Any, y: Any) -> np.ndarray:
+        r"""Return :math:`\ln \frac1S \sum_s p(y_i \mid x_i, w_s, \sigma_s[, \nu_s])` per point."""
+        Phi = np.asarray(Phi, dtype=np.float64)
+        y = np.asarray(to_numpy(y), dtype=np.float64)
+        step = max(1, _BLOCK // self.n_draws)
+        lpd = np.empty(y.shape[0])
+        for start in range(0, y.shape[0], step):
+            rows = slice(start, start + step)
+            mu = self.w @ Phi[rows].T  # (S, block)
+            if self.nu is None:
+                logp = scipy.stats.norm.logpdf(y[rows], mu, self.sigma[:, None])
+            else:
+                logp = scipy.stats.t.logpdf(y[rows], self.nu[:, None], mu, self.sigma[:, None])
+            lpd[rows] = scipy.special.logsumexp(logp, axis=0) - math.log(self.n_draws)
+        return lpd
+
+    def sample_functions(self, Phi: Any, n: int, random_state: Any = None) -> np.ndarray:
+        r"""Return ``n`` curves :math:`w_s^T\phi(x)` for draws picked without replacement.
+
+        Raises
+        ------
+        ValueError
+            Unless ``n`` is an int in [1, S].
+        """
+        check_value("n", n, Interval(numbers.Integral, 1, self.n_draws, "both"))
+        rng = check_random_state(random_state)
+        picked = self.w[rng.choice(self.n_draws, size=n, replace=False)]
+        return picked @ np.asarray(Phi, dtype=np.float64).T
+
+    def sample_targets(self, Phi: Any, random_state: Any = None) -> np.ndarray:
+        r"""Return one draw :math:`\tilde t_s = w_s^T\phi(x) + \sigma_s\epsilon` per posterior draw.
+
+        :math:`\epsilon` is standard normal, or Student-t with :math:`\nu_s` degrees of freedom.
+
+        Returns
+        -------
+        ndarray of shape (S, n_points)
+        """
+        rng = check_random_state(random_state)
+        mean = self.w @ np.asarray(Phi, dtype=np.float64).T
+        if self.nu is not None:
+            eps = rng.standard_t(self.nu[:, None], size=mean.shape)
+        else:
+            eps = rng.standard_normal(mean.shape)
+        return mean + self.sigma[:, None] * eps
+
+    def __repr__(self) -> str:
+        noise = "normal" if self.nu is None else "student_t"
+        return f"PosteriorDraws(n_draws={self.n_draws}, n_features={self.w.shape[1]}, {noise})"
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

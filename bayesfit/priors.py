@@ -315,3 +315,7 @@ def from_dict(d: dict[str, Any]) -> Prior:
     if cls is None:
         raise ValueError(f"not a bayesfit prior dict: {d!r}")
     return cls(**params)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

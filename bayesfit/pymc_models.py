@@ -31,15 +31,22 @@ from typing import Any, ClassVar, Self
 
 import array_api_compat.numpy as np_xp
 import numpy as np
-import scipy.special
-import scipy.stats
 from sklearn.utils.validation import check_is_fitted
 
 from bayesfit import basis as _basis
 from bayesfit._backend import to_numpy
-from bayesfit._conjugate import SufficientStats, _Eigen, _evidence_terms, evidence_fit
+from bayesfit._conjugate import (
+    Eigen,
+    SufficientStats,
+    eigen_posterior_mean,
+    evidence_at,
+    evidence_fit,
+)
 from bayesfit._validation import (
+    ARRAY,
+    BOOLEAN,
     NONE,
+    NONNEGATIVE_INT,
     POSITIVE_INT,
     Constraint,
     InstanceOf,
@@ -47,10 +54,13 @@ from bayesfit._validation import (
     Options,
     check_array,
     check_random_state,
+    check_value,
     validate_params,
 )
+from bayesfit._warnings import warn
 from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning
-from bayesfit.linear import _ESTIMATORS, Predictive, _LinearModel
+from bayesfit.linear import BasisRegressor
+from bayesfit.posterior import PosteriorDraws, Predictive
 from bayesfit.priors import from_dict as priors_from_dict
 from bayesfit.priors import resolve_priors
 
@@ -62,16 +72,13 @@ RHAT_MAX = 1.01
 #: ... or a bulk effective sample size below this.
 ESS_MIN = 400
 
-_NONNEGATIVE_INT = Interval(numbers.Integral, 0, None, "left")
 _RNG = InstanceOf((numbers.Integral, np.random.Generator), "an int or a numpy.random.Generator")
 # Initial values of alpha and beta are clipped into this range: the evidence optimum can sit
 # at a boundary (alpha -> inf when the data are pure noise), where the gradient is useless.
 _INIT_RANGE = (1e-10, 1e10)
-# Points per block when a (draws x points) matrix is formed, to bound memory.
-_BLOCK = 2**22
 
 
-class PyMCRegression(_LinearModel):
+class PyMCRegression(BasisRegressor):
     r"""Bayesian linear regression with hyperpriors on :math:`\alpha` and the noise, by PyMC.
 
     Parameters
@@ -170,19 +177,20 @@ class PyMCRegression(_LinearModel):
 
     _scalar_state = ("alpha_", "beta_")
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        **_LinearModel._parameter_constraints,
+        **BasisRegressor._parameter_constraints,
         "likelihood": [Options(("normal", "student_t"))],
         "priors": [NONE, InstanceOf(dict, "a dict of bayesfit.priors objects")],
+        "prior_mean": [NONE, ARRAY],
         "method": [Options(("auto", "collapsed", "nuts"))],
         "draws": [POSITIVE_INT],
-        "tune": [_NONNEGATIVE_INT],
+        "tune": [NONNEGATIVE_INT],
         "chains": [POSITIVE_INT],
         "cores": [NONE, POSITIVE_INT],
         "target_accept": [Interval(numbers.Real, 0.0, 1.0, "neither")],
         "random_seed": [NONE, _RNG],
-        "progressbar": [Options((True, False))],
+        "progressbar": [BOOLEAN],
         "nuts_sampler": [Options(("pymc", "nutpie", "numpyro", "blackjax"))],
-    }  # prior_mean is an array, checked against M in fit
+    }
 
     def __init__(
         self,
@@ -266,13 +274,13 @@ class PyMCRegression(_LinearModel):
         method = self._resolved_method()
         priors = resolve_priors(self.priors, self.likelihood)
         rng = check_random_state(self.random_seed, "random_seed")
-        names = [str(n) for n in self.basis_.get_feature_names_out(self._input_names())]
+        names = self._feature_names()
 
         # w - m0 ~ N(0, alpha^-1 I) and t - Phi m0 = Phi (w - m0) + noise: the zero-mean
         # kernels apply to the shifted targets.
         resid = t - Phi @ m0 if np.any(m0) else t
         stats = SufficientStats.from_design(Phi, resid, bias=False, xp=np_xp)
-        eig = _Eigen.of(stats, xp=np_xp)
+        eig = Eigen.of(stats, xp=np_xp)
         alpha0, beta0 = _evidence_start(stats)
         sample_kwargs = {
             "draws": self.draws,
@@ -291,9 +299,7 @@ class PyMCRegression(_LinearModel):
             inits = [
                 {"alpha": alpha0 * math.exp(ua), noise[0]: noise[1] * math.exp(ub)} for ua, ub in u
             ]
-            idata = _sample_collapsed(
-                eig, Phi.shape[0], priors, inits, cores=self.cores or 1, **sample_kwargs
-            )
+            idata = _sample_collapsed(eig, priors, inits, cores=self.cores or 1, **sample_kwargs)
             post = idata["posterior"].to_dataset()
             z = rng.standard_normal((*post["alpha"].shape, M))
             w = m0 + _weight_draws(eig, post["alpha"].values, post["beta"].values, z)
@@ -313,7 +319,7 @@ class PyMCRegression(_LinearModel):
         idata["posterior"] = post[[v for v in ordered if v in post.data_vars]]
 
         for message in convergence_warnings(idata):
-            warnings.warn(message, ConvergenceWarning, stacklevel=4)  # at the caller of fit
+            warn(message, ConvergenceWarning)
         self.idata_ = idata
         self.method_ = method
         self.priors_ = priors
@@ -321,30 +327,18 @@ class PyMCRegression(_LinearModel):
         self.alpha_ = float(idata["posterior"]["alpha"].mean())
         self.beta_ = float(idata["posterior"]["beta"].mean())
 
-    def _input_names(self) -> Any:
-        return getattr(self, "feature_names_in_", None)
-
     # -- the posterior draws -------------------------------------------------------------------
-    def _draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Flattened draws: w (S, M), sigma (S,), nu (S,) or None."""
+    def _posterior_draws(self) -> PosteriorDraws:
+        """Return the posterior draws, chains flattened in order, as :class:`PosteriorDraws`."""
         check_is_fitted(self, "idata_")
         post = self.idata_["posterior"]
-        w = post["w"].values.reshape(-1, self.coef_.shape[0])
-        sigma = post["sigma"].values.reshape(-1)
         nu = post["nu"].values.reshape(-1) if "nu" in post.data_vars else None
-        return w, sigma, nu
+        return PosteriorDraws(
+            post["w"].values.reshape(-1, self.coef_.shape[0]), post["sigma"].values.reshape(-1), nu
+        )
 
     def _design(self, X: Any) -> Any:
         return to_numpy(super()._design(X)).astype(np.float64, copy=False)
-
-    def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
-        w, sigma, nu = self._draws()
-        cov = np.cov(w, rowvar=False, ddof=0).reshape(w.shape[1], w.shape[1])
-        func_var = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
-        noise = sigma**2
-        if nu is not None:  # Student-t variance sigma^2 nu / (nu - 2), infinite for nu <= 2
-            noise = np.where(nu > 2, noise * nu / np.where(nu > 2, nu - 2, 1.0), np.inf)
-        return Phi @ self.coef_, func_var + float(np.mean(noise))
 
     def predictive(self, X: Any) -> Predictive:
         r"""Return the moment-matched normal predictive at each row of ``X``.
@@ -359,25 +353,12 @@ class PyMCRegression(_LinearModel):
         -------
         Predictive
         """
-        return super().predictive(X)
+        return self._posterior_draws().predictive(self._design(X))
 
     def _log_density(self, X: Any, y: Any) -> np.ndarray:
         # The exact predictive density, a mixture over the posterior draws (not the
-        # moment-matched normal of `predictive`): ln (1/S) sum_s p(y | x, w_s, sigma_s[, nu_s]).
-        Phi = self._design(X)
-        y = to_numpy(y).astype(np.float64, copy=False)
-        w, sigma, nu = self._draws()
-        step = max(1, _BLOCK // w.shape[0])
-        lpd = np.empty(y.shape[0])
-        for start in range(0, y.shape[0], step):
-            rows = slice(start, start + step)
-            mu = w @ Phi[rows].T  # (S, block)
-            if nu is None:
-                logp = scipy.stats.norm.logpdf(y[rows], mu, sigma[:, None])
-            else:
-                logp = scipy.stats.t.logpdf(y[rows], nu[:, None], mu, sigma[:, None])
-            lpd[rows] = scipy.special.logsumexp(logp, axis=0) - math.log(w.shape[0])
-        return lpd
+        # moment-matched normal of `predictive`).
+        return self._posterior_draws().log_density(self._design(X), y)
 
     def sample_functions(self, X: Any, n: int = 10, random_state: Any = None) -> np.ndarray:
         r"""Return ``n`` curves :math:`w_s^T\phi(x)` for randomly picked posterior draws.
@@ -393,11 +374,8 @@ class PyMCRegression(_LinearModel):
         -------
         ndarray of shape (n, n_points)
         """
-        w, _, _ = self._draws()
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= w.shape[0]:
-            raise ValueError(f"n must be an int in [1, {w.shape[0]}] (the draws), got {n!r}")
-        rng = check_random_state(random_state)
-        return w[rng.choice(w.shape[0], size=n, replace=False)] @ self._design(X).T
+        draws = self._posterior_draws()
+        return draws.sample_functions(self._design(X), n, random_state)
 
     def posterior_predictive(
         self, X: Any, random_state: Any = None, extend_idata: bool = False
@@ -421,18 +399,12 @@ class PyMCRegression(_LinearModel):
         -------
         ndarray of shape (chains, draws, n_points)
         """
-        if extend_idata not in (True, False):
-            raise TypeError(f"extend_idata must be a bool, got {extend_idata!r}")
+        check_value("extend_idata", extend_idata, BOOLEAN)
         Phi = self._design(X)
-        rng = check_random_state(random_state)
         post = self.idata_["posterior"]
-        mean = np.einsum("cdm,nm->cdn", post["w"].values, Phi)
-        sigma = post["sigma"].values[..., None]
-        if "nu" in post.data_vars:
-            eps = rng.standard_t(post["nu"].values[..., None], size=mean.shape)
-        else:
-            eps = rng.standard_normal(mean.shape)
-        draws = mean + sigma * eps
+        chains, n_draws = post.sizes["chain"], post.sizes["draw"]
+        flat = self._posterior_draws().sample_targets(Phi, random_state)
+        draws = flat.reshape(chains, n_draws, Phi.shape[0])
         if extend_idata:
             import xarray as xr
 
@@ -496,7 +468,7 @@ class PyMCRegression(_LinearModel):
         import xarray as xr
 
         super()._load_state(state)
-        names = [str(n) for n in self.basis_.get_feature_names_out(self._input_names())]
+        names = self._feature_names()
         post = {
             k: (("chain", "draw", "feature") if k == "w" else ("chain", "draw"), np.asarray(v))
             for k, v in state["posterior"].items()
@@ -506,9 +478,6 @@ class PyMCRegression(_LinearModel):
         self.idata_ = xr.DataTree.from_dict({"posterior": xr.Dataset(post, coords=coords)})
         self.method_ = state["method_"]
         self.priors_ = {k: priors_from_dict(p) for k, p in state["priors_"].items()}
-
-
-_ESTIMATORS["PyMCRegression"] = PyMCRegression
 
 
 # -- kernels (NumPy arrays; the PyMC graph builders import PyMC lazily) ------------------------
@@ -529,17 +498,20 @@ def _evidence_start(stats: SufficientStats) -> tuple[float, float]:
     return min(max(fit.alpha, lo), hi), min(max(fit.beta, lo), hi)
 
 
-def _weight_draws(eig: _Eigen, alpha: Any, beta: Any, z: Any) -> np.ndarray:
+def _weight_draws(eig: Eigen, alpha: Any, beta: Any, z: Any) -> np.ndarray:
     r"""Exact draws :math:`w \sim \mathcal N(m_N, S_N)`, one per :math:`(\alpha, \beta)` pair.
 
     ``alpha`` and ``beta`` have any shape ``s``; ``z`` (standard normals) has shape
     ``s + (M,)``. In the eigenbasis of :math:`\Phi^T\Phi`, :math:`S_N` is diagonal with
-    entries :math:`1/(\alpha + \beta\lambda_i)` and :math:`m_N = \beta b / (\alpha +
-    \beta\lambda)`.
+    entries :math:`1/(\alpha + \beta\lambda_i)` around the mean of
+    :func:`~bayesfit._conjugate.eigen_posterior_mean`.
     """
-    alpha, beta = np.asarray(alpha)[..., None], np.asarray(beta)[..., None]
-    denom = alpha + beta * eig.lam
-    return (beta * eig.b / denom + z / np.sqrt(denom)) @ eig.V.T
+    shape = np.shape(alpha)
+    alpha, beta = np.reshape(alpha, -1), np.reshape(beta, -1)
+    mean = eigen_posterior_mean(eig, alpha, beta, xp=np_xp)
+    scale = 1.0 / np.sqrt(alpha[:, None] + beta[:, None] * eig.lam)
+    coords = mean + np.reshape(z, mean.shape) * scale
+    return np.reshape(coords @ eig.V.T, (*shape, eig.lam.shape[0]))
 
 
 def _noise_variables(priors: dict[str, Any], beta0: float | None = None) -> tuple[Any, Any]:
@@ -565,20 +537,19 @@ def _collapsed_model(priors: dict[str, Any]) -> Any:
     import pytensor.tensor as pt
 
     with pm.Model() as model:
-        shared = _Eigen(
+        shared = Eigen(
             lam=pm.Data("lam", np.ones(1)),
             V=None,  # the evidence needs only the eigenvalues and b = V^T Phi^T t
             b=pm.Data("b", np.zeros(1)),
             rss_ml=pm.Data("rss_ml", 1.0),
             positive=pm.Data("positive", np.ones(1, dtype=bool)),
             lam_max=None,  # used only to flag the all-noise boundary, not by the evidence
+            n=pm.Data("n", 1.0),
         )
-        n_obs = pm.Data("n", 1.0)
         alpha = priors["alpha"].to_pymc("alpha")
         beta, _ = _noise_variables(priors)
-        a, b = pt.reshape(alpha, (1, 1)), pt.reshape(beta, (1, 1))
-        log_ev = _evidence_terms(shared, a, b, n_obs, xp=pt)[3][0]
-        pm.Potential("log_evidence", log_ev)
+        a, b = pt.reshape(alpha, (1,)), pt.reshape(beta, (1,))
+        pm.Potential("log_evidence", evidence_at(shared, a, b, xp=pt).log_evidence[0])
     return model
 
 
@@ -590,8 +561,7 @@ _COLLAPSED_MAX = 16
 
 
 def _sample_collapsed(
-    eig: _Eigen,
-    n: int,
+    eig: Eigen,
     priors: dict[str, Any],
     inits: list[dict[str, float]],
     *,
@@ -618,7 +588,7 @@ def _sample_collapsed(
         "b": eig.b,
         "rss_ml": eig.rss_ml,
         "positive": eig.positive,
-        "n": float(n),
+        "n": float(eig.n),
     }
     with lock:
         pm.set_data(data, model=model)
@@ -746,3 +716,7 @@ def _worst(ds: Any, *, largest: bool) -> tuple[str, float]:
         entries += zip(values.tolist(), labels, strict=True)
     value, label = max(entries) if largest else min(entries)
     return label, value
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -119,3 +119,7 @@ def read_csv_chunks(
             )
         first_line += len(frame)
         yield values[columns].to_numpy(np.float64), values[y].to_numpy(np.float64)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -22,7 +22,7 @@ from sklearn.linear_model import BayesianRidge
 
 import bayesfit as bf
 from bayesfit._backend import get_namespace
-from bayesfit._conjugate import _gram
+from bayesfit._conjugate import gram
 
 SIZES = [(10_000, 10), (100_000, 100), (1_000_000, 100)]
 QUICK = [(10_000, 10), (100_000, 20)]
@@ -55,7 +55,7 @@ def main() -> None:
         Phi = np.column_stack([np.ones(n), X])
         repeat = 3 if n <= 100_000 else 2
         floor = best_of(lambda Phi=Phi: Phi.T @ Phi, repeat)
-        blocked = best_of(lambda Phi=Phi, y=y: _gram(Phi, y, xp=xp), repeat)
+        blocked = best_of(lambda Phi=Phi, y=y: gram(Phi, y, xp=xp), repeat)
         ours = best_of(lambda X=X, y=y: bf.EvidenceRegression().fit(X, y), repeat)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

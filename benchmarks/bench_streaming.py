@@ -19,7 +19,7 @@ import numpy as np
 
 import bayesfit as bf
 from bayesfit._backend import get_namespace
-from bayesfit._conjugate import _gram
+from bayesfit._conjugate import gram
 
 D = 100
 CHUNK = 100_000
@@ -57,7 +57,7 @@ def main() -> None:
         Phi.T @ Phi
         plain += time.perf_counter() - t0
         t0 = time.perf_counter()
-        _gram(Phi, y, xp=xp)
+        gram(Phi, y, xp=xp)
         blocked += time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

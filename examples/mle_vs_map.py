@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     figures = {
         "mle_vs_map.png": bf.plots.mle_vs_map(report),
         "rms_vs_degree.png": bf.plots.rms_vs_degree(report).figure,
-        "rms_vs_log_lambda.png": bf.plots.rms_vs_log_lambda(x, t, x_test, t_test).figure,
+        "rms_vs_log_lambda.png": bf.plots.rms_vs_log_lambda(
+            bf.compare.lambda_sweep(x, t, x_test, t_test)
+        ).figure,
     }
     for name, fig in figures.items():
         fig.savefig(args.out / name, dpi=100)

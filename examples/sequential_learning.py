@@ -29,17 +29,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     x, t = bf.datasets.linear(20, coef=TRUE_W, noise=0.2, seed=0)
-    model = bf.BayesianRegression(bf.basis.Identity(), alpha=2.0, beta=25.0)
-    for i in range(20):
-        model.partial_fit(x[i : i + 1], t[i : i + 1])
-        if i + 1 in (1, 2, 20):
-            w0, w1 = model.coef_
-            s0, s1 = model.posterior_.cov[0, 0] ** 0.5, model.posterior_.cov[1, 1] ** 0.5
-            print(f"after {i + 1:2d} points: w0 = {w0:+.3f} +- {s0:.3f}, "
-                  f"w1 = {w1:+.3f} +- {s1:.3f}")
+    # The posterior after each point is the prior for the next (BayesianRegression.partial_fit)
+    seq = bf.compare.sequential_posteriors(x, t, alpha=2.0, beta=25.0, steps=(0, 1, 2, 20))
+    for step, post in zip(seq.steps[1:], seq.posteriors[1:], strict=True):
+        (w0, w1), (s0, s1) = post.mean, post.cov.diagonal() ** 0.5
+        print(f"after {step:2d} points: w0 = {w0:+.3f} +- {s0:.3f}, w1 = {w1:+.3f} +- {s1:.3f}")
 
     args.out.mkdir(parents=True, exist_ok=True)
-    fig = bf.plots.sequential_learning(x, t, true_w=TRUE_W, random_state=0)
+    fig = bf.plots.sequential_learning(seq, true_w=TRUE_W, random_state=0)
     fig.savefig(args.out / "sequential_learning.png", dpi=100)
     plt.close(fig)
     print(f"wrote {args.out / 'sequential_learning.png'}")

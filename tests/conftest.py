@@ -10,8 +10,11 @@ from __future__ import annotations
 import importlib
 import os
 
+import array_api_compat
 import numpy as np
 import pytest
+
+from bayesfit import to_numpy
 
 _DEFAULT_BACKENDS = "numpy,array_api_strict"
 _MODULES = {
@@ -41,6 +44,25 @@ def dtype_name(request):
 def rtol_for(dtype_name: str) -> float:
     """A relative tolerance that suits the dtype: 1e-8 for float64, 1e-3 for float32."""
     return 1e-8 if dtype_name == "float64" else 1e-3
+
+
+def xp_assert_close(actual, desired, *, xp, rtol=None, atol=0.0, dtype=None, err_msg=""):
+    """Assert ``actual`` is an array of ``xp`` with ``desired``'s values, shape and 0-d-ness.
+
+    As SciPy's ``xp_assert_close``: besides the values (``desired`` is a host array, the
+    independent reference), the namespace, the dtype (``dtype`` name, e.g. "float32";
+    by default that of ``desired``), the shape and whether it is 0-d must all match. ``rtol``
+    defaults to :func:`rtol_for` the dtype.
+    """
+    assert array_api_compat.is_array_api_obj(actual), f"not an array: {type(actual)}"
+    namespace = array_api_compat.array_namespace(actual)
+    assert namespace is xp, f"namespace {namespace.__name__}, expected {xp.__name__}"
+    desired = np.asarray(desired)
+    dtype = desired.dtype.name if dtype is None else dtype
+    assert actual.dtype == getattr(xp, dtype), f"dtype {actual.dtype}, expected {dtype}"
+    assert tuple(actual.shape) == desired.shape, f"shape {actual.shape}, expected {desired.shape}"
+    rtol = rtol_for(dtype) if rtol is None else rtol
+    np.testing.assert_allclose(to_numpy(actual), desired, rtol=rtol, atol=atol, err_msg=err_msg)
 
 
 @pytest.fixture

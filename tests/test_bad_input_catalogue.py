@@ -598,6 +598,36 @@ for param, bads in {
     value_cases("compare_estimators", param, bads,
                 lambda v, p=param: bf.compare_estimators(*DATA, **{"degrees": [1], p: v}))
 
+for i, name in enumerate(("x", "t", "x_test", "t_test")):
+    def call_sweep(v, i=i):
+        args = list(DATA)
+        args[i] = v
+        return bf.compare.lambda_sweep(*args, log_lambdas=[0.0])
+
+    array_cases("compare.lambda_sweep", name, DATA[i], call_sweep,
+                wrong_shape=TWO_FEATURES if name.startswith("x") else t[:-1],
+                names="x_test" if name.startswith("x_") else ("t_test" if name.startswith("t_")
+                                                               else name))
+value_cases("compare.lambda_sweep", "degree", {"negative": -1, "float": 2.5, "string": "3"},
+            lambda v: bf.compare.lambda_sweep(*DATA, degree=v))
+value_cases("compare.lambda_sweep", "log_lambdas", {"empty": [], "nan": [np.nan], "2-D": [[0.0]]},
+            lambda v: bf.compare.lambda_sweep(*DATA, log_lambdas=v))
+for i, name in enumerate(("x", "t")):
+    def call_sequential(v, i=i):
+        args = [x, t]
+        args[i] = v
+        return bf.compare.sequential_posteriors(*args, steps=(0, 1))
+
+    array_cases("compare.sequential_posteriors", name, (x, t)[i], call_sequential,
+                wrong_shape=TWO_FEATURES if name == "x" else t[:-1])
+for param, bads in {
+    "alpha": BAD_POSITIVE,
+    "beta": BAD_POSITIVE,
+    "steps": {"too many": (0, len(x) + 1), "negative": (-1,), "float": (1.5,), "empty": ()},
+}.items():
+    value_cases("compare.sequential_posteriors", param, bads,
+                lambda v, p=param: bf.compare.sequential_posteriors(x, t, **{p: v}))
+
 
 # -- the tests -------------------------------------------------------------------------------------
 
@@ -629,11 +659,28 @@ def test_nothing_is_half_written_by_a_rejected_partial_fit():
     assert model.stats_ is before
 
 
-def test_catalogue_size():
-    n = len(CASES) + len(CSV_CASES)
-    print(f"\nbad-input catalogue: {n} cases over "
+def _public_entry_points() -> set[str]:
+    """Every public function of the data modules, and fit of every estimator (from __all__)."""
+    import importlib
+    import inspect
+
+    expected = set()
+    for module_name in ("info", "losses", "datasets", "streaming", "compare"):
+        module = importlib.import_module(f"bayesfit.{module_name}")
+        expected |= {f"{module_name}.{n}" for n in module.__all__
+                     if inspect.isfunction(getattr(module, n))}
+    expected |= {f"{n}.fit" for n in bf.__all__
+                 if inspect.isclass(getattr(bf, n)) and hasattr(getattr(bf, n), "fit")}
+    return expected
+
+
+def test_catalogue_covers_every_public_entry_point():
+    entries = {c.id.split(":")[0] for c in CASES} | {"streaming.read_csv_chunks"}  # CSV_CASES
+    entries |= {f"compare.{e}" for e in entries if "." not in e}  # compare_estimators
+    missing = sorted(_public_entry_points() - entries)
+    assert missing == [], f"public entry points without bad-input cases: {missing}"
+    print(f"\nbad-input catalogue: {len(CASES) + len(CSV_CASES)} cases over "
           f"{len({c.id.split(':')[0] for c in CASES}) + 1} entry points")
-    assert n > 1000
 
 
 def test_predictive_accepts_an_infinite_variance():

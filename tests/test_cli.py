@@ -139,21 +139,6 @@ def test_bad_settings_exit_1(data_csv, tmp_path, capsys, args, message):
     assert not out.exists()
 
 
-def test_pymc_method_is_a_clear_error_when_unavailable(data_csv, capsys, monkeypatch):
-    monkeypatch.delattr(bf, "PyMCRegression", raising=False)
-    monkeypatch.delitem(bf._LAZY, "PyMCRegression", raising=False)
-    path, _, _ = data_csv
-    code, _, err = _run(["fit", path, "--x", "input", "--y", "target", "--method", "pymc"],
-                        capsys)
-    assert code == 1
-    assert err == (
-        "bayesfit fit: error: --method pymc needs bayesfit.PyMCRegression, which this "
-        "installation of bayesfit does not provide\n"
-    )
-    code, _, err = _run(["compare", "--pymc", "--degrees", "1"], capsys)
-    assert code == 1 and "needs bayesfit.PyMCRegression" in err and len(err.splitlines()) == 1
-
-
 def test_missing_file_and_out_is_a_file(data_csv, tmp_path, capsys):
     code, _, err = _run(["fit", tmp_path / "nope.csv", "--x", "a", "--y", "b"], capsys)
     assert code == 1 and "cannot read" in err and "No such file" in err

@@ -144,7 +144,7 @@ CORRUPTIONS = {
     "coef_ missing": (("state", "coef_"), KeyError, "missing key 'coef_'"),
     "coef_ NaN": (("state", "coef_"), ["nan"] * 4, "coef_ contains NaN"),
     "coef_ short": (("state", "coef_"), [1.0, 2.0], "coef_ has shape"),
-    "coef_ 2-D": (("state", "coef_"), [[1.0, 2.0]], "coef_ must be 1-D"),
+    "coef_ 2-D": (("state", "coef_"), [[1.0, 2.0]], "coef_ has shape (1, 2), the basis gives 4"),
     "coef_ text": (("state", "coef_"), "weights", "coef_ must be array-like"),
     "n_features_in_ wrong": (("state", "n_features_in_"), 3, "n_features_in_ 3"),
     "basis_ garbage": (("state", "basis_"), {"class": "Nope"}, "basis"),

@@ -162,7 +162,8 @@ def test_rms_vs_degree_draws_the_table(report):
 def test_rms_vs_log_lambda_against_ridge(data):
     x, t, x_test, t_test = data
     log_lams = [-30.0, -18.0, -5.0, 0.0]
-    ax = plots.rms_vs_log_lambda(x, t, x_test, t_test, degree=9, log_lambdas=log_lams)
+    sweep = bf.compare.lambda_sweep(x, t, x_test, t_test, degree=9, log_lambdas=log_lams)
+    ax = plots.rms_vs_log_lambda(sweep)
     train, test = ax.get_lines()
     Phi, Phi_test = np.vander(x, 10, increasing=True), np.vander(x_test, 10, increasing=True)
     for i, log_lam in enumerate(log_lams):
@@ -175,7 +176,9 @@ def test_rms_vs_log_lambda_against_ridge(data):
     assert train.get_ydata()[0] < train.get_ydata()[-1]  # less regularised fits closer
     assert ax.get_xlabel() == r"$\ln \lambda$"
     with pytest.raises(ValueError, match="log_lambdas"):
-        plots.rms_vs_log_lambda(x, t, x_test, t_test, log_lambdas=[])
+        bf.compare.lambda_sweep(x, t, x_test, t_test, log_lambdas=[])
+    with pytest.raises(TypeError, match="sweep must be a LambdaSweep"):
+        plots.rms_vs_log_lambda(x)
 
 
 def test_evidence_vs_degree_stars_the_best(report):
@@ -190,9 +193,9 @@ def test_evidence_vs_degree_stars_the_best(report):
 
 
 def test_report_figures_and_save(report, tmp_path):
-    figs = report.figures()
+    figs = plots.comparison_figures(report)
     assert set(figs) == {"mle_vs_map", "rms_vs_degree", "evidence_vs_degree", "predictive"}
-    written = report.save(tmp_path / "out")
+    written = report.save(tmp_path / "out", figures=figs)
     names = sorted(p.name for p in written)
     assert names == sorted(
         ["comparison.csv", "comparison.md"] + [f"{f}.{e}" for f in figs for e in ("png", "svg")]
@@ -214,13 +217,14 @@ def test_save_is_all_or_nothing(report, tmp_path, monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", failing)
     with pytest.raises(OSError, match="disk full"):
-        report.save(tmp_path / "out")
+        report.save(tmp_path / "out", figures=plots.comparison_figures(report))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_sequential_learning_prml_fig_3_7():
     x, t = bf.datasets.linear(20, seed=0)
-    fig = plots.sequential_learning(x, t, true_w=(-0.3, 0.5), n_samples=6, random_state=0)
+    seq = bf.compare.sequential_posteriors(x, t, alpha=2.0, beta=25.0, steps=(0, 1, 2, 20))
+    fig = plots.sequential_learning(seq, true_w=(-0.3, 0.5), n_samples=6, random_state=0)
     axes = np.array(fig.get_axes()).reshape(4, 3)
     assert not axes[0, 0].axison  # no likelihood before any data
     assert [ax.get_title() for ax in axes[:, 1]] == [
@@ -243,8 +247,8 @@ def test_sequential_learning_prml_fig_3_7():
     for line in axes[3, 2].get_lines():
         ends = line.get_ydata()
         np.testing.assert_allclose(ends, m[0] + m[1] * np.array([-1.0, 1.0]), atol=0.25)
-    with pytest.raises(ValueError, match="steps must be ints"):
-        plots.sequential_learning(x, t, steps=(0, 21))
+    with pytest.raises(ValueError, match=r"each of steps must be an int in \[0, 20\]; got 21"):
+        bf.compare.sequential_posteriors(x, t, steps=(0, 21))
 
 
 def test_losses_as_nll_curves_coincide():

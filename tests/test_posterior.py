@@ -77,3 +77,43 @@ def test_bad_input():
         post.kl_to(GaussianPosterior(np.zeros(3), np.eye(3)))
     with pytest.raises(TypeError, match="GaussianPosterior"):
         post.kl_to("prior")
+
+
+def test_predictive_repr_says_what_it_holds():
+    p = bf.Predictive(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 4.0, 9.0, 16.0]))
+    assert repr(p) == "Predictive(n_points=4, dtype=float64, mean±std=[0±1, 1±2, 2±3, ...])"
+
+
+def test_posterior_draws_predictive_against_scipy(rng):
+    from bayesfit.posterior import PosteriorDraws
+
+    S, M = 400, 3
+    w = rng.normal(size=(S, M))
+    sigma = rng.uniform(0.5, 1.5, S)
+    Phi = rng.normal(size=(5, M))
+    y = rng.normal(size=5)
+    draws = PosteriorDraws(w, sigma)
+    mu = w @ Phi.T  # (S, 5)
+    # the mixture density, written out draw by draw
+    mixture = np.log(np.mean(scipy.stats.norm.pdf(y, mu, sigma[:, None]), axis=0))
+    np.testing.assert_allclose(draws.log_density(Phi, y), mixture, rtol=1e-10)
+    p = draws.predictive(Phi)  # moment matching: the law of total variance
+    np.testing.assert_allclose(p.mean, mu.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(p.var, mu.var(0) + np.mean(sigma**2), rtol=1e-10)
+    nu = rng.uniform(1.5, 6.0, S)
+    t_draws = PosteriorDraws(w, sigma, nu)
+    mixture_t = np.log(np.mean(scipy.stats.t.pdf(y, nu[:, None], mu, sigma[:, None]), axis=0))
+    np.testing.assert_allclose(t_draws.log_density(Phi, y), mixture_t, rtol=1e-10)
+    assert np.all(np.isinf(t_draws.predictive(Phi).var))  # some nu <= 2: no finite variance
+    # target draws: one per posterior draw, with the draws' spread
+    targets = PosteriorDraws(np.zeros((20_000, 1)), np.full(20_000, 2.0)).sample_targets(
+        np.ones((1, 1)), random_state=0
+    )
+    assert targets.shape == (20_000, 1) and targets.std() == pytest.approx(2.0, rel=0.03)
+    curves = draws.sample_functions(Phi, 7, random_state=1)
+    assert curves.shape == (7, 5)
+    assert all(any(np.allclose(c, m) for m in mu) for c in curves)  # whole draws, not mixtures
+    with pytest.raises(ValueError, match=r"n must be an int in \[1, 400\]"):
+        draws.sample_functions(Phi, 401)
+    with pytest.raises(ValueError, match="w must have shape"):
+        PosteriorDraws(w, sigma[:-1])

@@ -330,7 +330,7 @@ def test_unfitted_and_bad_prediction_input(fitted):
         fitted.predict(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="reduction must be one of"):
         fitted.log_predictive_density([0.0], [0.0], reduction="max")
-    with pytest.raises(TypeError, match="extend_idata must be a bool"):
+    with pytest.raises(ValueError, match="extend_idata must be True or False"):
         fitted.posterior_predictive([0.0], extend_idata="yes")
 
 

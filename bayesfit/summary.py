@@ -1,0 +1,134 @@
+r"""What an analyst reads off a fit: the coefficient table and the model statistics.
+
+:class:`RegressionSummary` is what ``summary(level=0.95)`` returns on every estimator: a
+pandas DataFrame of the coefficients (indexed by feature name, or by (output, feature) and
+(class, feature) for several targets or classes) and a dict of model statistics, printed as
+a regression table. It only holds and formats numbers; each estimator computes its own.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RegressionSummary"]
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | str):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:d}"
+    value = float(value)
+    return "nan" if math.isnan(value) else f"{value:.6g}"
+
+
+class RegressionSummary:
+    r"""The coefficient table and model statistics of a fitted estimator.
+
+    Parameters
+    ----------
+    title : str
+        What was fitted (the estimator and its settings), the table's first line.
+    coefficients : pandas.DataFrame
+        One row per weight, indexed by feature name (``intercept`` for the bias); columns
+        ``estimate``, ``std_error``, ``lower``, ``upper`` and, where they mean something,
+        ``t`` or ``z`` and ``p_value``.
+    statistics : dict
+        Model statistics by name (``n_samples``, ``r2``, ``log_likelihood``, ``aic``, ...);
+        None where a statistic has no meaning for the estimator.
+    level : float
+        The probability of the intervals ``lower`` to ``upper``.
+    interval : str
+        What kind of interval they are (``"confidence"``, ``"credible"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"estimate": [1.0], "std_error": [0.5], "lower": [0.02],
+    ...                       "upper": [1.98]}, index=pd.Index(["intercept"], name="feature"))
+    >>> s = RegressionSummary("MLERegression", table, {"n_samples": 10, "r2": None}, 0.95,
+    ...                       "confidence")
+    >>> print(s.to_markdown().splitlines()[2])
+    | intercept | 1 | 0.5 | 0.02 | 1.98 |
+    """
+
+    def __init__(
+        self,
+        title: str,
+        coefficients: Any,
+        statistics: dict[str, Any],
+        level: float,
+        interval: str,
+    ):
+        self.title = title
+        self.coefficients = coefficients
+        self.statistics = dict(statistics)
+        self.level = float(level)
+        self.interval = interval
+
+    def _cells(self) -> tuple[list[str], list[list[str]]]:
+        table = self.coefficients
+        index_names = [n or "" for n in table.index.names]
+        header = [*index_names, *map(str, table.columns)]
+        rows = []
+        for key, values in zip(table.index, table.itertuples(index=False), strict=True):
+            keys = key if isinstance(key, tuple) else (key,)
+            rows.append([*map(str, keys), *map(_format, values)])
+        return header, rows
+
+    def __str__(self) -> str:
+        header, rows = self._cells()
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        n_keys = len(self.coefficients.index.names)
+
+        def line(cells: list[str]) -> str:
+            return "  ".join(
+                c.ljust(w) if i < n_keys else c.rjust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+
+        rule = "-" * len(line(header))
+        stats = [f"{k}: {_format(v)}" for k, v in self.statistics.items() if v is not None]
+        pct = f"{100 * self.level:g}%"
+        return "\n".join(
+            [
+                self.title,
+                rule,
+                line(header),
+                rule,
+                *(line(r) for r in rows),
+                rule,
+                f"lower, upper: {pct} {self.interval} interval",
+                *stats,
+            ]
+        )
+
+    def to_markdown(self) -> str:
+        """Return the coefficient table as GitHub-flavoured markdown, statistics below it."""
+        header, rows = self._cells()
+        n_keys = len(self.coefficients.index.names)
+        align = [":---" if i < n_keys else "---:" for i in range(len(header))]
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        stats = [f"| {k} | {_format(v)} |" for k, v in self.statistics.items() if v is not None]
+        if stats:
+            lines += ["", "| statistic | value |", "|:---|---:|", *stats]
+        return "\n".join(lines) + "\n"
+
+    def to_csv(self, path: str | Path | None = None) -> str | None:
+        """Write the coefficient table as CSV at full precision (to ``path``, or return it)."""
+        return self.coefficients.to_csv(path)
+
+    def __repr__(self) -> str:
+        return (
+            f"RegressionSummary({self.title!r}, {len(self.coefficients)} coefficients, "
+            f"level={self.level:g})"
+        )
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)
