@@ -429,3 +429,7 @@ KERNELS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "sigmoid": (_special.sigmoid, _special.sigmoid_vjp),
     "identity": (_special.identity, _special.identity_vjp),
 }
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -91,3 +91,7 @@ def gradient_check(model: Any, X: Any, y: Any, eps: float = 1e-4) -> dict[str, f
     finally:
         model.params = saved
     return errors
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -202,3 +202,7 @@ HEADS: dict[tuple[str, str], Head] = {(h.output, h.loss): h for h in _HEADS}
 #: The output functions and the losses, in the order the error messages list them.
 OUTPUTS: tuple[str, ...] = tuple(dict.fromkeys(output for output, _ in HEADS))
 LOSSES: tuple[str, ...] = tuple(dict.fromkeys(loss for _, loss in HEADS))
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -530,3 +530,7 @@ class MLP:
             progress=progress,
             xp=xp,
         )
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

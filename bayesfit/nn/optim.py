@@ -32,12 +32,12 @@ from typing import Any, ClassVar
 
 from bayesfit._backend import get_namespace
 from bayesfit._validation import (
+    BOOLEAN,
     NONNEGATIVE,
     POSITIVE,
     Constraint,
     InstanceOf,
     Interval,
-    Options,
     check_tensor,
     check_value,
     validate_params,
@@ -46,7 +46,6 @@ from bayesfit._validation import (
 __all__ = ["SGD", "Adagrad", "Adam", "Momentum", "Optimizer", "RMSProp"]
 
 _UNIT = Interval(numbers.Real, 0.0, 1.0, "left")  # decay rates: 0 <= rate < 1
-_BOOL = Options((True, False))
 _SCHEDULE = InstanceOf(Callable, "a schedule (a callable of the step count)")
 #: A constant rate or a schedule: a callable of the step count returning the rate.
 LearningRate = float | Callable[[int], float]
@@ -319,7 +318,7 @@ class Momentum(Optimizer):
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **Optimizer._parameter_constraints,
         "momentum": [_UNIT],
-        "nesterov": [_BOOL],
+        "nesterov": [BOOLEAN],
     }
     _slots = ("velocity",)
 
@@ -493,3 +492,7 @@ class Adam(Optimizer):
         m_hat = m / (1.0 - self.beta1**self.t)
         v_hat = v / (1.0 - self.beta2**self.t)
         return p - lr * m_hat / (xp.sqrt(v_hat) + self.eps)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -185,3 +185,7 @@ class CosineDecay:
         return self.final_rate + 0.5 * (self.initial_rate - self.final_rate) * (
             1.0 + math.cos(math.pi * progress)
         )
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -25,6 +25,7 @@ import array_api_compat
 import numpy as np
 
 from bayesfit._validation import (
+    BOOLEAN,
     NONE,
     NONNEGATIVE,
     POSITIVE_INT,
@@ -47,7 +48,6 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "rmsprop": RMSProp,
     "adam": Adam,
 }
-_BOOL = Options((True, False))
 
 
 @dataclass
@@ -114,7 +114,7 @@ class EarlyStopping:
         "monitor": [Options(("val_loss", "loss"))],
         "patience": [POSITIVE_INT],
         "min_delta": [NONNEGATIVE],
-        "restore_best": [_BOOL],
+        "restore_best": [BOOLEAN],
     }
 
     def __init__(
@@ -223,8 +223,8 @@ def check_settings(
         )
     check_value(f"{where}: batch_size", batch_size, [NONE, POSITIVE_INT])
     check_value(f"{where}: epochs", epochs, [POSITIVE_INT])
-    check_value(f"{where}: shuffle", shuffle, [_BOOL])
-    check_value(f"{where}: progress", progress, [NONE, _BOOL])
+    check_value(f"{where}: shuffle", shuffle, [BOOLEAN])
+    check_value(f"{where}: progress", progress, [NONE, BOOLEAN])
     if validation_data is not None and not (
         isinstance(validation_data, tuple | list) and len(validation_data) == 2
     ):
@@ -344,3 +344,7 @@ def train(
             history.stopped_epoch = epoch
             break
     return history
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)
