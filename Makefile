@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# e.g. BENCH_ARGS="--torch-python /work/torch-venv/bin/python" for bench_nn's PyTorch peer
+BENCH_ARGS ?=
 
 .PHONY: test test-gpu bench-gpu gpu-check gpu-wheels demo lint bench bench-quick clean docs \
   docs-figures constraints
@@ -54,10 +56,10 @@ docs-figures: $(STAMP)
 	  MPLBACKEND=Agg $(BIN)/python $$example --out docs/figures || exit 1; done
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 bench-quick: $(STAMP)
-	$(BIN)/python -m benchmarks --quick
+	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 # Re-pin constraints.txt to the newest releases pyproject.toml allows (a deliberate update:
 # review and commit the diff, then run make test).

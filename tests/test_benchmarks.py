@@ -67,3 +67,19 @@ def test_gpu_checks_without_a_gpu_say_so_and_run_the_cpu_rows(tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {
         result.name, "bench_gpu.log", "test-gpu.log"
     }
+
+
+def test_runner_passes_the_torch_interpreter_to_bench_nn(tmp_path):
+    # An interpreter that does not exist: bench_nn must say so, naming the option, and the
+    # runner report the failure (no PyTorch is needed for this, or for any other test).
+    missing = str(tmp_path / "no-such-python")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "bench_nn", "--out",
+         str(tmp_path), "--torch-python", missing],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1
+    assert f"--torch-python {missing}: cannot run it" in proc.stdout
