@@ -154,7 +154,11 @@ def _separator_hint(header: list[str], delimiter: str) -> str:
 
 
 def read_table(
-    path: str | Path, columns: Sequence[str] | None = None, *, sep: str | None = None
+    path: str | Path,
+    columns: Sequence[str] | None = None,
+    *,
+    sep: str | None = None,
+    required: Sequence[str] = (),
 ) -> dict[str, np.ndarray]:
     r"""Return numeric columns of a delimited text file with a header row, by name.
 
@@ -210,7 +214,7 @@ def read_table(
         raise ValueError(f"{path} is empty; expected a header row naming the columns")
     header = [name.strip() for name in rows[0][1]]
     wanted = header if columns is None else list(columns)
-    for name in wanted:
+    for name in [*required, *wanted]:
         if name not in header:
             raise ValueError(
                 f"column {name!r} not found in {path} (columns: {', '.join(header)})"
@@ -388,9 +392,7 @@ def _fit(args: argparse.Namespace) -> None:
     _check_out(args.out)
     extra = [args.weights] if args.weights is not None else []
     wanted = None if args.x is None else [*args.x, args.y, *extra]
-    table = read_table(args.data, wanted, sep=args.sep)
-    if args.y not in table:
-        raise CLIError(f"column {args.y!r} not found in {args.data}")
+    table = read_table(args.data, wanted, sep=args.sep, required=[args.y, *extra])
     xs = args.x or [c for c in table if c not in (args.y, args.weights)]
     if not xs:
         raise CLIError(f"{args.data} has no column besides --y {args.y!r} to fit on")

@@ -196,6 +196,9 @@ def predictive(
     final, _ = _final_step(model)
     names = _input_names(model, X)
     data = to_numpy(check_array(X, "X")).astype(np.float64)
+    fitted = getattr(model, "n_features_in_", data.shape[1])
+    if data.shape[1] != fitted:
+        raise ValueError(f"X has {data.shape[1]} features, but the model was fitted on {fitted}")
     column = _feature_column(feature, data.shape[1], names)
     x = data[:, column]
     g = _grid(x) if grid is None else _curve_x(grid, "grid")
