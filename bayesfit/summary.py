@@ -9,10 +9,13 @@ a regression table. It only holds and formats numbers; each estimator computes i
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RegressionSummary"]
+from bayesfit._backend import get_namespace
+
+__all__ = ["LooResult", "RegressionSummary"]
 
 
 def _format(value: Any) -> str:
@@ -128,6 +131,46 @@ class RegressionSummary:
             f"RegressionSummary({self.title!r}, {len(self.coefficients)} coefficients, "
             f"level={self.level:g})"
         )
+
+
+@dataclass(frozen=True)
+class LooResult:
+    r"""Leave-one-out cross-validation of a fit: the expected log predictive density.
+
+    Attributes
+    ----------
+    elpd_loo : float
+        :math:`\sum_i \ln p(y_i \mid x_i, \mathcal D_{-i})`, in nats.
+    se : float
+        Its standard error, ArviZ's convention: :math:`\sqrt{n\, \widehat{\operatorname{Var}}_i
+        [\text{elpd}_i]}` (sample variance, ``ddof=1``).
+    p_loo : float
+        The effective number of parameters, :math:`\text{lppd} - \text{elpd}_\text{loo}`,
+        where :math:`\text{lppd} = \sum_i \ln p(y_i \mid x_i, \mathcal D)` uses all data.
+    pointwise : array of shape (n,)
+        :math:`\ln p(y_i \mid x_i, \mathcal D_{-i})`, in the data's array namespace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = LooResult.from_pointwise(np.array([-1.0, -2.0]), np.array([-0.5, -1.5]))
+    >>> r.elpd_loo, r.p_loo, round(r.se, 6)
+    (-3.0, 1.0, 1.0)
+    """
+
+    elpd_loo: float
+    se: float
+    p_loo: float
+    pointwise: Any
+
+    @classmethod
+    def from_pointwise(cls, elpd_i: Any, lppd_i: Any) -> LooResult:
+        """Return the result for pointwise leave-one-out and full-data log densities."""
+        xp = get_namespace(elpd_i, lppd_i)
+        n = int(elpd_i.shape[0])
+        elpd = float(xp.sum(elpd_i))
+        var = float(xp.var(elpd_i, correction=1)) if n > 1 else 0.0
+        return cls(elpd, math.sqrt(n * var), float(xp.sum(lppd_i)) - elpd, elpd_i)
 
 
 def __dir__() -> list[str]:  # the public API, not the names this module imports
