@@ -26,7 +26,6 @@ from typing import Any, ClassVar, Self
 
 import array_api_compat.numpy as np_xp
 import numpy as np
-import scipy.optimize
 
 from bayesfit import basis as _basis
 from bayesfit._arviz import draws_group, observed_group
@@ -120,40 +119,57 @@ class _CollapsedDensity:
         return np.stack([d_alpha, d_beta], axis=1)
 
 
+_HESSIAN_STEP = 1e-5  # central differences of the analytic gradient, in ln alpha, ln beta
+_NEWTON_STEPS = 100
+
+
+def _gradient_and_hessian(density: _CollapsedDensity, u: np.ndarray) -> tuple[Any, Any]:
+    """Return the gradient at ``u`` and the negated Hessian by central differences of it."""
+    e = _HESSIAN_STEP * np.eye(2)
+    grads = density.gradient(np.stack([u, u + e[0], u - e[0], u + e[1], u - e[1]]))
+    hess = np.stack([grads[2] - grads[1], grads[4] - grads[3]], axis=1) / (2 * _HESSIAN_STEP)
+    return grads[0], 0.5 * (hess + hess.T)
+
+
 def _mode(density: _CollapsedDensity, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Return the mode of ``density`` near ``start`` and a lattice basis from its Hessian.
 
-    The basis ``L`` maps standard coordinates z to :math:`u = \text{mode} + L z`: the
-    Cholesky factor of the inverse Hessian (the Laplace covariance) where that is positive
-    definite, else the diagonal scales capped at :data:`_MAX_SCALE` (a plateau, as for
-    :math:`\alpha` when the data say little about it; the grid then grows along it).
+    Newton's method with the analytic gradient (a gradient step where the Hessian is not
+    negative definite), each step halved until the density rises. The basis ``L`` maps
+    standard coordinates z to :math:`u = \text{mode} + L z`: the Cholesky factor of the
+    inverse Hessian (the Laplace covariance) where that is positive definite, else the
+    diagonal scales capped at :data:`_MAX_SCALE` (a plateau, as for :math:`\alpha` when the
+    data say little about it; the grid then grows along it).
     """
-
-    def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
-        value = density(u[None, :])[0]
-        if not np.isfinite(value):
-            return math.inf, np.zeros(2)
-        return -float(value), -density.gradient(u[None, :])[0]
-
-    bounds = [(-_U_BOUND, _U_BOUND)] * 2
-    result = scipy.optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
-    mode = result.x if np.isfinite(result.fun) and result.fun <= objective(start)[0] else start
-    # The Hessian by central differences of the analytic gradient.
-    step = 1e-5
-    hess = np.empty((2, 2))
-    for i in range(2):
-        e = np.zeros(2)
-        e[i] = step
-        up, down = density.gradient((mode + e)[None])[0], density.gradient((mode - e)[None])[0]
-        hess[:, i] = (down - up) / (2 * step)
-    hess = 0.5 * (hess + hess.T)
+    u = np.clip(np.asarray(start, dtype=np.float64), -_U_BOUND, _U_BOUND)
+    value = float(density(u[None])[0])
+    for _ in range(_NEWTON_STEPS):
+        grad, hess = _gradient_and_hessian(density, u)
+        if not np.all(np.isfinite(grad)):
+            break
+        definite = np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0)
+        step = np.linalg.solve(hess, grad) if definite else grad / max(np.abs(grad).max(), 1.0)
+        step *= min(1.0, _MAX_SCALE / max(float(np.abs(step).max()), 1e-300))
+        for _ in range(40):  # halve until the density rises
+            candidate = np.clip(u + step, -_U_BOUND, _U_BOUND)
+            new = float(density(candidate[None])[0])
+            if new >= value:
+                break
+            step /= 2
+        else:
+            break
+        moved = float(np.abs(candidate - u).max())
+        u, value = candidate, new
+        if moved < 1e-10 or (definite and float(grad @ step) < 1e-12):
+            break
+    _, hess = _gradient_and_hessian(density, u)
     if np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0):
         L = np.linalg.cholesky(np.linalg.inv(hess))
         if np.all(np.sqrt(np.sum(L * L, axis=1)) <= _MAX_SCALE):
-            return mode, L
+            return u, L
     diag = np.diag(hess)
     scales = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), _MAX_SCALE)
-    return mode, np.diag(np.minimum(scales, _MAX_SCALE))
+    return u, np.diag(np.minimum(scales, _MAX_SCALE))
 
 
 # -- the grid ----------------------------------------------------------------------------------
