@@ -45,6 +45,7 @@ from bayesfit._validation import (
     Options,
     check_array,
     check_features,
+    check_random_state,
     check_value,
     check_X_y,
     validate_params,
@@ -597,9 +598,11 @@ class _BayesianModel(_ConjugateModel):
         from bayesfit._arviz import draws_group, log_likelihood_group, observed_group
 
         check_is_fitted(self, "posterior_")
+        check_value("draws", draws, POSITIVE_INT)
+        rng = check_random_state(random_seed, "random_seed")
         _, ya, _ = check_X_y(X, y)
         Phi = to_numpy(self._design(X)).astype(np.float64)
-        w = to_numpy(self.posterior_.sample(draws, random_seed)).astype(np.float64)
+        w = to_numpy(self.posterior_.sample(draws, rng)).astype(np.float64)
         t = to_numpy(ya).astype(np.float64)
         draws_ = PosteriorDraws(w, np.full(w.shape[0], self._beta() ** -0.5))
         attrs = {"alpha": float(self.alpha_), "beta": self._beta()}

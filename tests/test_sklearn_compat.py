@@ -25,6 +25,7 @@ EXPECTED = {"check_fit1d": "bayesfit treats 1-D X as a single feature, as curve 
         bf.EvidenceRegression(Polynomial(2)),
         # seeded: scikit-learn's checks compare two fits; few draws keep them fast (~8 s)
         bf.PyMCRegression(draws=100, tune=100, chains=1, progressbar=False, random_seed=0),
+        bf.FullBayesRegression(draws=100, chains=2, random_seed=0),
     ],
     expected_failed_checks=lambda est: EXPECTED,
 )

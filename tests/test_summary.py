@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import bayesfit as bf
 
@@ -42,3 +43,13 @@ def test_markdown_and_csv_round_trip_the_numbers():
     back = pd.read_csv(io.StringIO(s.to_csv()), index_col=[0, 1])
     np.testing.assert_array_equal(back["estimate"].to_numpy(), [1.25, -2e-9, 3.0])
     assert repr(s) == "RegressionSummary('Model(alpha=1)', 3 coefficients, level=0.9)"
+
+
+def test_loo_result_follows_arvizs_conventions():
+    # elpd = sum, se = sqrt(n * sample variance), p_loo = lppd - elpd (Vehtari et al. 2017)
+    elpd_i, lppd_i = np.array([-1.0, -0.5, -2.5, -1.2]), np.array([-0.9, -0.5, -2.0, -1.0])
+    r = bf.summary.LooResult.from_pointwise(elpd_i, lppd_i)
+    assert r.elpd_loo == pytest.approx(-5.2)
+    assert r.se == pytest.approx(np.sqrt(4 * np.var(elpd_i, ddof=1)))
+    assert r.p_loo == pytest.approx(0.8)
+    assert r.pointwise is elpd_i
