@@ -172,6 +172,12 @@ class LooResult:
         var = float(xp.var(elpd_i, correction=1)) if n > 1 else 0.0
         return cls(elpd, math.sqrt(n * var), float(xp.sum(lppd_i)) - elpd, elpd_i)
 
+    def __repr__(self) -> str:
+        return (
+            f"LooResult(elpd_loo={self.elpd_loo:.6g}, se={self.se:.4g}, p_loo={self.p_loo:.4g}, "
+            f"n={int(self.pointwise.shape[0])})"
+        )
+
 
 def __dir__() -> list[str]:  # the public API, not the names this module imports
     return sorted(__all__)
