@@ -515,7 +515,7 @@ class _BayesianModel(_ConjugateModel):
 
         Notes
         -----
-        :math:`lpha` and :math:`eta` stay fixed at the fitted values, so for
+        :math:`\alpha` and :math:`\beta` stay fixed at the fitted values, so for
         :class:`EvidenceRegression` they stay at the full-data evidence optimum (re-optimising
         them without each point would be LOO of the whole empirical-Bayes procedure). The
         log evidence sums one-step-ahead predictions, :math:`\ln p(t) = \sum_n \ln p(t_n \mid
@@ -581,7 +581,7 @@ class _BayesianModel(_ConjugateModel):
         xarray.DataTree
             Groups ``posterior`` (``w``, dims ``(chain, draw, feature)``, one chain; the
             fixed ``alpha`` and ``beta`` as attributes), ``log_likelihood`` (``y``, dims
-            ``(chain, draw, obs)``: :math:`\ln\mathcal N(y_i \mid \phi_i^T w_s, eta^{-1})`)
+            ``(chain, draw, obs)``: :math:`\ln\mathcal N(y_i \mid \phi_i^T w_s, \beta^{-1})`)
             and ``observed_data`` (``y``). NumPy float64, on the host.
 
         Examples
