@@ -688,7 +688,7 @@ class FullBayesRegression(DrawsRegressor):
         r"""Integrate the collapsed posterior of these statistics and draw from it.
 
         Returns the grid, the posterior draws shaped (chains, draws[, M]) and the normalised
-        log density of :math:`(\\ln\alpha, \\ln\beta)` at each draw.
+        log density of :math:`(\ln\alpha, \ln\beta)` at each draw.
         """
         stats = SufficientStats(to_numpy(stats.xtx), to_numpy(stats.xty), float(stats.yty), stats.n)
         M = stats.xtx.shape[0]
