@@ -24,10 +24,12 @@ import numpy as np
 
 __all__ = [
     "BACKENDS",
+    "cupy_unavailable_reason",
     "default_namespace",
     "get_backend",
     "get_namespace",
     "is_array",
+    "linalg_errors_raise",
     "set_backend",
     "solve_triangular",
     "to_numpy",
@@ -64,6 +66,36 @@ def _import_backend(name: str) -> ModuleType:
             f"the {name!r} backend was requested but {name} is not importable ({exc}); "
             f"install it (for CuPy: pip install 'bayesfit[gpu]') or use set_backend('numpy')"
         ) from exc
+
+
+def cupy_unavailable_reason() -> str | None:
+    """Return why the CuPy backend cannot run on this machine, or None if it can.
+
+    CuPy imports without a GPU and fails only at the first array, so importing it is not
+    enough: it must also see a CUDA device. The GPU checks (``make test-gpu``,
+    ``benchmarks/bench_gpu.py``) print this reason instead of a traceback.
+
+    Returns
+    -------
+    str or None
+        ``"CuPy is not installed (...)"`` or ``"CuPy <version> finds no CUDA device (...)"``;
+        None when CuPy imports and sees at least one device.
+
+    Examples
+    --------
+    >>> reason = cupy_unavailable_reason()
+    >>> reason is None or reason.startswith("CuPy")
+    True
+    """
+    try:
+        import cupy
+    except ImportError as exc:
+        return f"CuPy is not installed ({exc})"
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except RuntimeError as exc:  # CUDARuntimeError: no driver, no device, driver too old
+        return f"CuPy {cupy.__version__} finds no CUDA device ({exc})"
+    return None if count > 0 else f"CuPy {cupy.__version__} finds no CUDA device"
 
 
 def get_backend() -> str:
@@ -233,3 +265,21 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
 
         return cupyx.scipy.linalg.solve_triangular(a, b, lower=lower)
     return xp.linalg.solve(a, b)
+
+
+@contextlib.contextmanager
+def linalg_errors_raise(xp: ModuleType) -> Iterator[None]:
+    """Make a failed factorisation raise inside the block, on every namespace.
+
+    NumPy raises ``LinAlgError`` (a ``ValueError``) by itself. CuPy ignores cuSOLVER's
+    failure flag unless asked, and may return a finite but wrong partial factor of a matrix
+    that is not positive definite: ``cupyx.errstate(linalg="raise")`` turns the flag into
+    ``numpy.linalg.LinAlgError``.
+    """
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupyx
+
+        with cupyx.errstate(linalg="raise"):
+            yield
+    else:
+        yield

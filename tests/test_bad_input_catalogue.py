@@ -570,6 +570,30 @@ for param in ("beta1", "beta2"):
 for cls in (optim.Adagrad, optim.RMSProp, optim.Adam):
     value_cases(f"optim.{cls.__name__}", "eps", {"negative": -1.0, "zero": 0.0},
                 lambda v, c=cls: c(eps=v))
+BAD_DECAY = {"zero": 0.0, "above one": 1.5, "nan": np.nan, "string": "0.5", "none": None}
+value_cases("schedules.StepDecay", "initial_rate", BAD_POSITIVE,
+            lambda v: nn.schedules.StepDecay(v, step_size=2))
+value_cases("schedules.StepDecay", "gamma", BAD_DECAY,
+            lambda v: nn.schedules.StepDecay(0.1, step_size=2, gamma=v))
+value_cases("schedules.ExponentialDecay", "initial_rate", BAD_POSITIVE,
+            lambda v: nn.schedules.ExponentialDecay(v, gamma=0.5))
+value_cases("schedules.ExponentialDecay", "gamma", BAD_DECAY,
+            lambda v: nn.schedules.ExponentialDecay(0.1, gamma=v))
+value_cases("schedules.CosineDecay", "initial_rate", BAD_POSITIVE,
+            lambda v: nn.schedules.CosineDecay(v, total_steps=10))
+value_cases("schedules.StepDecay", "step_size", BAD_POSITIVE_INT,
+            lambda v: nn.schedules.StepDecay(0.1, step_size=v))
+value_cases("schedules.CosineDecay", "total_steps", BAD_POSITIVE_INT,
+            lambda v: nn.schedules.CosineDecay(0.1, total_steps=v))
+value_cases("schedules.CosineDecay", "final_rate",
+            {"negative": -1.0, "nan": np.nan, "above initial_rate": 0.2, "string": "0"},
+            lambda v: nn.schedules.CosineDecay(0.1, 10, final_rate=v))
+value_cases("optim.SGD", "learning_rate", {"not callable": [0.1]},
+            lambda v: optim.SGD(learning_rate=v))
+value_cases("optim.SGD.step", "learning_rate",
+            {"schedule gives nan": lambda t: np.nan, "schedule gives negative": lambda t: -1.0,
+             "schedule gives a string": lambda t: "0.1"},
+            lambda v: optim.SGD(learning_rate=v).step([np.ones(3)], [np.ones(3)]))
 PARAMS = {"w": np.ones(3)}
 array_cases("optim.SGD.step", "grads", np.ones(3),
             lambda v: optim.SGD().step({"w": np.ones(3)}, {"w": v}),

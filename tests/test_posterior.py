@@ -66,6 +66,22 @@ def test_predictive_variance(rng):
     )
 
 
+@pytest.mark.parametrize(
+    "cov",
+    [-np.eye(2), [[1.0, 2.0], [2.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]],
+    ids=["negative", "indefinite", "singular"],
+)
+def test_not_positive_definite_is_a_value_error_on_every_backend(xp, dtype_name, cov):
+    # CuPy's Cholesky does not raise where the factorisation fails (cuSOLVER reports it in a
+    # flag CuPy reads only under cupyx.errstate): the check must not rely on an exception.
+    d = getattr(xp, dtype_name)
+    post = GaussianPosterior(xp.zeros(2, dtype=d), xp.asarray(cov, dtype=d))
+    with pytest.raises(ValueError, match="cov is not positive definite"):
+        post.sample(1, random_state=0)
+    with pytest.raises(ValueError, match="cov is not positive definite"):
+        bf.info.gaussian_entropy(xp.asarray(cov, dtype=d))
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match=r"cov must have shape \(2, 2\)"):
         GaussianPosterior(np.zeros(2), np.eye(3))
