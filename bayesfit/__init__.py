@@ -23,6 +23,7 @@ _LAZY = {
     "MAPRegression": "bayesfit.linear",
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
+    "ARDRegression": "bayesfit.linear",
     "Predictive": "bayesfit.posterior",
     "from_dict": "bayesfit.linear",
     "GaussianPosterior": "bayesfit.posterior",

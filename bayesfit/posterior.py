@@ -68,7 +68,7 @@ class GaussianPosterior:
     Parameters
     ----------
     mean : array of shape (M,)
-        The mean :math:`m`.
+        The mean :math:`m` (M may be 0: a posterior over no weights).
     cov : array of shape (M, M)
         The covariance :math:`S`, symmetric positive definite.
 
@@ -98,8 +98,11 @@ class GaussianPosterior:
 
     def __init__(self, mean: Any, cov: Any):
         xp = get_namespace(mean, cov)
-        mean = check_array(mean, "mean", ndim=1, xp=xp)
-        cov = check_array(cov, "cov", xp=xp)
+        if getattr(mean, "shape", None) == (0,):  # over no weights (ARD pruned them all)
+            mean, cov = xp.asarray(mean), xp.asarray(cov)
+        else:
+            mean = check_array(mean, "mean", ndim=1, xp=xp)
+            cov = check_array(cov, "cov", xp=xp)
         if cov.shape != (mean.shape[0], mean.shape[0]):
             raise ValueError(
                 f"cov must have shape {(mean.shape[0], mean.shape[0])} to match mean, "
@@ -143,6 +146,8 @@ class GaussianPosterior:
         return self.mean[None, :] + z @ self._xp.matrix_transpose(self.cov_cholesky)
 
     def _check_design(self, Phi: Any) -> Any:
+        if self.n_features == 0 and getattr(Phi, "ndim", 0) == 2:
+            return self._xp.astype(self._xp.asarray(Phi), self.mean.dtype, copy=False)
         Phi = check_array(Phi, "Phi", xp=self._xp)
         if Phi.shape[1] != self.n_features:
             raise ValueError(f"Phi has {Phi.shape[1]} columns, expected {self.n_features}")

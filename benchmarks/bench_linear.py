@@ -1,4 +1,4 @@
-"""EvidenceRegression vs BayesianRidge and the X^T X floor; MLERegression vs numpy's lstsq.
+"""EvidenceRegression vs BayesianRidge, ARDRegression vs scikit-learn's, the X^T X floor, lstsq.
 
     python benchmarks/bench_linear.py [--quick]
 
@@ -8,7 +8,10 @@ fit_intercept=False and an explicit bias column, hyperpriors off). The floor is 
 avoid reading; "blocked" is the same product summed over row blocks on one thread per core
 (what bayesfit does on NumPy), the real floor on these 2-core machines. The MLE table puts
 ``MLERegression().fit(X, y)`` (validation, a TSQR of [1, X, y], the equilibrated SVD) beside
-``numpy.linalg.lstsq`` on the design with its bias column. Ratios are measured in the same
+``numpy.linalg.lstsq`` on the design with its bias column. The ARD table fits a sparse
+truth (10 of the d features) with ``ARDRegression()`` and scikit-learn's ``ARDRegression()``,
+each at its defaults (scikit-learn's stops when the weights move less than 1e-3 in sum and
+prunes at lambda_ >= 1e4), beside the same two floors. Ratios are measured in the same
 process, best of `repeat` runs.
 """
 
@@ -20,7 +23,7 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.linear_model import BayesianRidge
+from sklearn.linear_model import ARDRegression, BayesianRidge
 
 import bayesfit as bf
 from bayesfit._backend import get_namespace
@@ -51,7 +54,7 @@ def main() -> None:
         "| vs BayesianRidge | vs X^T X | vs blocked |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    mle_rows = []
+    mle_rows, ard_rows = [], []
     for n, d in QUICK if args.quick else SIZES:
         X = rng.standard_normal((n, d))
         y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n)
@@ -73,6 +76,36 @@ def main() -> None:
             f"{theirs / ours:.1f}x faster | {ours / floor:.2f}x | {ours / blocked:.2f}x |"
         )
         mle_rows.append((n, d, X, y, Phi, repeat))
+        ard_rows.append((n, d, repeat))
+    print(
+        "\n| N | d | ARDRegression (s) | kept | steps | sklearn ARD (s) | kept | its steps "
+        "| vs sklearn | vs X^T X | vs blocked |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n, d, repeat in ard_rows:
+        X = rng.standard_normal((n, d))
+        y = X[:, :10] @ rng.standard_normal(10) + 0.5 * rng.standard_normal(n)
+        Phi = np.column_stack([np.ones(n), X])
+        # Interleaved, so that the floors and the fit see the same load on the shared cores.
+        runs = [
+            (
+                best_of(lambda Phi=Phi: Phi.T @ Phi, 1),
+                best_of(lambda Phi=Phi, y=y: gram(Phi, y, xp=xp), 1),
+                best_of(lambda X=X, y=y: bf.ARDRegression().fit(X, y), 1),
+            )
+            for _ in range(repeat + 1)
+        ]
+        floor, blocked, ours = (min(column) for column in zip(*runs, strict=True))
+        fitted = bf.ARDRegression().fit(X, y)
+        theirs = best_of(lambda X=X, y=y: ARDRegression().fit(X, y), 1 if n > 100_000 else repeat)
+        sk = ARDRegression().fit(X, y) if n <= 100_000 else None
+        sk_kept = f"{int(np.sum(sk.lambda_ < sk.threshold_lambda))}" if sk else "-"
+        sk_steps = f"{sk.n_iter_}" if sk else "-"
+        print(
+            f"| {n:.0e} | {d} | {ours:.3f} | {int(np.sum(fitted.relevant_))} | "
+            f"{fitted.n_iter_} | {theirs:.3f} | {sk_kept} | {sk_steps} | "
+            f"{theirs / ours:.1f}x faster | {ours / floor:.2f}x | {ours / blocked:.2f}x |"
+        )
     print("\n| N | d | numpy lstsq (s) | MLERegression (s) | vs lstsq |")
     print("|---|---|---|---|---|")
     for n, d, X, y, Phi, repeat in mle_rows:

@@ -117,6 +117,7 @@ ESTIMATORS = {
     "MAPRegression": lambda **kw: bf.MAPRegression(B.Polynomial(2), **kw),
     "BayesianRegression": lambda **kw: bf.BayesianRegression(B.Polynomial(2), **kw),
     "EvidenceRegression": lambda **kw: bf.EvidenceRegression(B.Polynomial(2), **kw),
+    "ARDRegression": lambda **kw: bf.ARDRegression(B.Polynomial(2), **kw),
 }
 FITTED = {name: make().fit(x, t) for name, make in ESTIMATORS.items()}
 
@@ -193,6 +194,14 @@ for param, bads in {
     bads = {k: v for k, v in bads.items() if not (k == "none" and param.endswith("_init"))}
     value_cases("EvidenceRegression.fit", param, bads,
                 lambda v, p=param: ESTIMATORS["EvidenceRegression"](**{p: v}).fit(x, t))
+
+for param, bads in {
+    "threshold": {k: v for k, v in BAD_POSITIVE.items() if k != "inf"},  # inf: keep all
+    "max_iter": BAD_POSITIVE_INT,
+    "tol": BAD_POSITIVE,
+}.items():
+    value_cases("ARDRegression.fit", param, bads,
+                lambda v, p=param: ESTIMATORS["ARDRegression"](**{p: v}).fit(x, t))
 
 # -- PyMCRegression (fitted lazily: only the cases that need a fit pay for PyMC) -----------------
 
@@ -303,7 +312,7 @@ value_cases(f"{est}.summary", "level", {"zero": 0.0, "one": 1.0, "nan": np.nan, 
 value_cases(f"{est}.sample_functions", "n", {**BAD_POSITIVE_INT, "more than the draws": 101},
             lambda v: _full_fitted().sample_functions(x, v))
 
-for est in ("BayesianRegression", "EvidenceRegression"):
+for est in ("BayesianRegression", "EvidenceRegression", "ARDRegression"):
     fitted = FITTED[est]
     for method in ("loo", "to_arviz"):
         array_cases(f"{est}.{method}", "X", X2, lambda v, f=fitted, m=method: getattr(f, m)(v, t),

@@ -22,6 +22,7 @@ ESTIMATORS = {
     "map": lambda: bf.MAPRegression(Polynomial(3), alpha=0.3, beta=9.0),
     "bayes": lambda: bf.BayesianRegression(Polynomial(3), alpha=0.3, beta=9.0),
     "evidence": lambda: bf.EvidenceRegression(Polynomial(3), tol=1e-13),
+    "ard": lambda: bf.ARDRegression(Polynomial(3), tol=1e-11),
 }
 FITTED = ("coef_", "alpha_", "beta_", "log_evidence_", "gamma_", "noise_std_", "rank_")
 
