@@ -16,6 +16,7 @@ sufficient statistics only (see :mod:`bayesfit._conjugate`).
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 from bayesfit import basis as _basis
 from bayesfit._backend import get_namespace, quiet_overflow, small_dense_threads, to_numpy
 from bayesfit._conjugate import (
+    Eigen,
     QRStats,
     SufficientStats,
     ard_fit,
@@ -77,10 +79,57 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 class BasisRegressor(RegressorMixin, BasisEstimator):
-    """The regressors' shared fit and prediction: validation, predictive, scores, summaries."""
+    """The regressors' shared fit and prediction: validation, predictive, scores, summaries.
+
+    Estimators with ``_multi_output`` take a 2-D ``y`` of shape (N, K): K targets sharing
+    the design. Their learned arrays then gain a leading axis of length K (``coef_`` of shape
+    (K, M), the precisions and evidences of shape (K,), ``posterior_`` a list of K
+    posteriors), and :meth:`_output` gives the fit of one target as a 1-D estimator, which
+    the per-output summaries and predictive distributions are built from.
+    """
 
     # The class of ``stats_`` (written by to_dict), where the estimator keeps statistics.
     _stats_type: ClassVar[type | None] = None
+    # Whether y may be (N, K): K targets sharing one design.
+    _multi_output: ClassVar[bool] = False
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = self._multi_output
+        return tags
+
+    @property
+    def _n_targets(self) -> int | None:
+        """K for a fit on a 2-D y of shape (N, K); None for a 1-D y."""
+        return int(self.coef_.shape[0]) if self.coef_.ndim == 2 else None
+
+    def _output(self, k: int) -> BasisRegressor:
+        """Return the fit of target k alone, as the estimator fitted on that column would be."""
+        view = copy.copy(self)
+        view.coef_ = self.coef_[k, ...]
+        for name in self._scalar_state:
+            value = getattr(self, name)
+            if getattr(value, "ndim", 0) == 1:
+                setattr(view, name, value[k].item() if isinstance(value, np.ndarray)
+                        else float(value[k]))
+        if isinstance(getattr(self, "posterior_", None), list):
+            view.posterior_ = self.posterior_[k]
+        if hasattr(self, "stats_"):
+            view.stats_ = self.stats_.outputs()[k]
+        return view
+
+    def _outputs(self) -> list[BasisRegressor]:
+        return [self] if self._n_targets is None else [
+            self._output(k) for k in range(self._n_targets)
+        ]
+
+    def _single_target(self, method: str) -> None:
+        """Refuse ``method`` on a fit of several targets (it is defined for one)."""
+        if self._n_targets is not None:
+            raise ValueError(
+                f"{method} takes one target, and this {type(self).__name__} was fitted on y "
+                f"of shape (n, {self._n_targets}): fit one column to use it"
+            )
 
     # -- fitting -------------------------------------------------------------------------------
     @unchanged_on_error
@@ -134,7 +183,14 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         NaN and inf are looked for in the sufficient statistics (:meth:`_checked_stats`), at
         no extra pass over the data, unless the basis could hide them (an RBF of inf is 0).
         """
-        Xa, ta, xp = check_X_y(X, y, row_offset=row_offset, finite=False)
+        if not self._multi_output and _ndim(y) == 2 and _shape(y)[1] != 1:
+            raise ValueError(
+                f"{type(self).__name__} fits one target: y must be 1-D, got shape {_shape(y)} "
+                f"(fit one model per column)"
+            )
+        Xa, ta, xp = check_X_y(
+            X, y, row_offset=row_offset, finite=False, multi_output=self._multi_output
+        )
         basis = _basis.Identity() if self.basis is None else self.basis
         if not basis._design_shows_nonfinite():
             check_finite(Xa, "X", xp, row_offset)
@@ -190,12 +246,22 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         Predictive
         """
         Phi = self._design(X)
-        return Predictive(*self._predictive_moments(Phi))
+        if self._n_targets is None:
+            return Predictive(*self._predictive_moments(Phi))
+        xp = get_namespace(Phi)
+        parts = [out._predictive_moments(Phi) for out in self._outputs()]
+        return Predictive(*(xp.stack([p[i] for p in parts], axis=1) for i in (0, 1)))
 
     def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
         xp = get_namespace(Phi)
         mean = Phi @ self.coef_
         return mean, xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype)
+
+    def _mean(self, Phi: Any) -> Any:
+        """Return the mean of the targets, of shape (n,), or (n, K) for K targets."""
+        if self.coef_.ndim == 2:
+            return Phi @ get_namespace(Phi).matrix_transpose(self.coef_)
+        return Phi @ self.coef_
 
     def _beta(self) -> float:
         return float(self.beta_)
@@ -210,11 +276,11 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
 
         Returns
         -------
-        mean : array of shape (n_samples,)
-        std : array of shape (n_samples,), only when ``return_std``
+        mean : array of shape (n_samples,), or (n_samples, K) for K targets
+        std : array of the shape of ``mean``, only when ``return_std``
         """
         if not return_std:
-            return self._design(X) @ self.coef_
+            return self._mean(self._design(X))
         p = self.predictive(X)
         return p.mean, p.std
 
@@ -229,14 +295,23 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         """
         if sample_weight is not None:
             return super().score(to_numpy(X), to_numpy(y), sample_weight=sample_weight)
-        _, ya, xp = check_X_y(X, y)
+        _, ya, xp = check_X_y(X, y, multi_output=self._n_targets is not None)
         pred = self.predict(X)
+        if ya.shape != pred.shape:
+            raise ValueError(f"y must have shape {tuple(pred.shape)}, got {tuple(ya.shape)}")
         resid = ya - pred
-        centred = ya - xp.mean(ya)
-        ss_res, ss_tot = float(xp.vecdot(resid, resid)), float(xp.vecdot(centred, centred))
-        if ss_tot == 0.0:
-            return 1.0 if ss_res == 0.0 else 0.0
-        return 1.0 - ss_res / ss_tot
+        centred = ya - xp.mean(ya, axis=0)
+        ss_res, ss_tot = xp.sum(resid * resid, axis=0), xp.sum(centred * centred, axis=0)
+        # Per target, then averaged (scikit-learn's multioutput="uniform_average").
+        scores = [
+            (1.0 if r == 0.0 else 0.0) if t == 0.0 else 1.0 - r / t
+            for r, t in zip(
+                np.atleast_1d(to_numpy(ss_res)).tolist(),
+                np.atleast_1d(to_numpy(ss_tot)).tolist(),
+                strict=True,
+            )
+        ]
+        return float(np.mean(scores))
 
     def log_predictive_density(self, X: Any, y: Any, reduction: str = "sum") -> Any:
         r"""Return :math:`\sum_i \ln p(y_i \mid x_i)` under the predictive distribution.
@@ -249,7 +324,7 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             Sum (a float), mean per point (a float), or the per-point array.
         """
         check_value("reduction", reduction, Options(_REDUCTIONS))
-        _, ya, xp = check_X_y(X, y)
+        _, ya, xp = check_X_y(X, y, multi_output=self._n_targets is not None)
         lpd = self._log_density(X, ya)
         if reduction == "none":
             return lpd
@@ -302,14 +377,26 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
                 f"this {type(self).__name__} has no statistics of its training data (it was "
                 f"loaded from a dict written by an older bayesfit): fit it again to summarise"
             )
+        title = " ".join(repr(self).split())
+        if self._n_targets is not None:
+            return self._summary_per_output(title, float(level))
         columns, interval = self._coefficient_columns(float(level))
         return RegressionSummary.from_columns(
-            " ".join(repr(self).split()),
-            self._feature_names(),
-            columns,
-            self._summary_statistics(),
-            level,
-            interval,
+            title, self._feature_names(), columns, self._summary_statistics(), level, interval
+        )
+
+    def _summary_per_output(self, title: str, level: float) -> RegressionSummary:
+        """Return the summary of K targets: rows (output, feature), each statistic a list."""
+        names = self._feature_names()
+        parts = [(out._coefficient_columns(level), out._summary_statistics())
+                 for out in self._outputs()]
+        columns = {key: np.concatenate([np.asarray(c[0][key]) for c, _ in parts])
+                   for key in parts[0][0][0]}
+        statistics = {key: [st[key] for _, st in parts] for key in parts[0][1]}
+        rows = [(k, name) for k in range(len(parts)) for name in names]
+        return RegressionSummary.from_columns(
+            title, rows, columns, statistics, level, parts[0][0][1],
+            index_names=("output", "feature"),
         )
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
@@ -405,6 +492,24 @@ def _fit_statistics(
     return stats
 
 
+def _ndim(y: Any) -> int:
+    return len(_shape(y))
+
+
+def _shape(y: Any) -> tuple[int, ...]:
+    shape = getattr(y, "shape", None)  # arrays of any namespace, DataFrames
+    return tuple(int(n) for n in (shape if shape is not None else np.asarray(y).shape))
+
+
+def _check_same_targets(t: Any, n_targets: int | None) -> None:
+    """Refuse a chunk whose targets do not have the columns of the data seen before."""
+    if (int(t.shape[1]) if t.ndim == 2 else None) != n_targets:
+        seen = "(n,)" if n_targets is None else f"(n, {n_targets})"
+        raise ValueError(
+            f"y has shape {tuple(t.shape)}, but the data seen so far had y of shape {seen}"
+        )
+
+
 def _normal_columns(mean: Any, sd: Any, level: float) -> dict[str, Any]:
     """Estimate, sd and the equal-tailed interval of independent normal marginals."""
     mean, sd = to_numpy(mean), to_numpy(sd)
@@ -473,6 +578,8 @@ class _StatisticsModel(BasisRegressor):
         if first:
             validate_params(self, self._parameter_constraints)
         Xa, t, w, xp = self._validated_inputs(X, y, sample_weight, reset=first, whole=False)
+        if not first:
+            _check_same_targets(t, self.stats_.n_targets)
         chunk = self._statistics(Xa, t, w, xp=xp)
         self._set_stats(chunk if first else self.stats_ + chunk, xp=xp)
         return self
@@ -515,6 +622,8 @@ class _StatisticsModel(BasisRegressor):
                 Xa, t, w, xp = self._validated_inputs(
                     X, y, sample_weight, reset=stats is None, whole=False
                 )
+                if stats is not None:
+                    _check_same_targets(t, stats.n_targets)
                 part = self._statistics(Xa, t, w, xp=xp)
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"chunk {i}: {exc}") from exc
@@ -608,6 +717,7 @@ class MLERegression(_StatisticsModel):
     }
     _scalar_state = ("beta_", "noise_std_", "rank_")
     _stats_type = QRStats
+    _multi_output = True
 
     def __init__(self, basis: _basis.Basis | None = None, rcond: float | None = None):
         self.basis = basis
@@ -624,7 +734,7 @@ class MLERegression(_StatisticsModel):
         M = stats.n_params
         with small_dense_threads(M):
             fit = least_squares(stats, rcond=self.rcond, xp=xp)
-        if fit.rank == M and stats.R_aug.shape[0] > M:
+        if fit.rank == M and stats.R_aug.shape[0] > M and stats.n_targets is None:
             # With the data at hand the residual is summed directly: rho from the QR is as
             # good in theory, but on NIST's problems the direct sum kept up to a digit more
             # of the residual SD and the standard errors.
@@ -658,12 +768,16 @@ class MLERegression(_StatisticsModel):
                     f"basis (lower degree, GaussianRBF), float64, or MAPRegression",
                     NumericalWarning,
                 )
-        self.coef_ = fit.coef
+        self.coef_ = fit.coef if stats.n_targets is None else xp.matrix_transpose(fit.coef)
         self.rank_ = fit.rank
         self.singular_values_ = fit.singular_values
         mse = fit.rss / stats.n
-        self.beta_ = 1.0 / mse if mse > 0 else math.inf
-        self.noise_std_ = math.sqrt(mse)
+        if stats.n_targets is None:
+            self.beta_ = 1.0 / mse if mse > 0 else math.inf
+            self.noise_std_ = math.sqrt(mse)
+        else:  # one noise precision per target
+            self.beta_ = 1.0 / mse
+            self.noise_std_ = xp.sqrt(mse)
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
         fit = least_squares(self.stats_, rcond=self.rcond, xp=self.stats_.xp)
@@ -758,6 +872,7 @@ class MAPRegression(_ConjugateModel):
         "beta": [POSITIVE],
     }
     _scalar_state = ("beta_",)
+    _multi_output = True
 
     def __init__(
         self, basis: _basis.Basis | None = None, alpha: float = 1.0, beta: float = 1.0
@@ -768,7 +883,7 @@ class MAPRegression(_ConjugateModel):
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
         mean, _, _ = posterior_from_stats(stats, self.alpha, self.beta, xp=xp)
-        self.coef_ = mean
+        self.coef_ = mean if mean.ndim == 1 else xp.matrix_transpose(mean)  # (K, M)
         self.beta_ = float(self.beta)
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
@@ -808,6 +923,7 @@ class _BayesianModel(_ConjugateModel):
         array of shape (n, n_points)
             Noise-free function values, correlated across points as the posterior implies.
         """
+        self._single_target("sample_functions")
         Phi = self._posterior_design(self._design(X))
         return self.posterior_.sample(n, random_state) @ get_namespace(Phi).matrix_transpose(
             Phi
@@ -859,6 +975,7 @@ class _BayesianModel(_ConjugateModel):
         ((20,), True)
         """
         check_is_fitted(self, "posterior_")
+        self._single_target("loo")
         Xa, ya, xp = check_X_y(X, y)
         check_features(self, Xa, X, reset=False)
         self._check_training_data(Xa, ya, xp=xp)
@@ -925,6 +1042,7 @@ class _BayesianModel(_ConjugateModel):
         from bayesfit._arviz import draws_group, log_likelihood_group, observed_group
 
         check_is_fitted(self, "posterior_")
+        self._single_target("to_arviz")
         check_value("draws", draws, POSITIVE_INT)
         rng = check_random_state(random_seed, "random_seed")
         _, ya, _ = check_X_y(X, y)
@@ -952,7 +1070,9 @@ class _BayesianModel(_ConjugateModel):
         """Return the prior over the weights as a :class:`GaussianPosterior`."""
         check_is_fitted(self, "posterior_")
         xp = get_namespace(self.coef_)
-        M, dtype = self.posterior_.n_features, self.coef_.dtype
+        dtype = self.coef_.dtype
+        # K targets share alpha (BayesianRegression); for their own, see each _output(k).
+        M = self._outputs()[0].posterior_.n_features
         mean, cov = self._prior_moments(M, xp=xp, dtype=dtype)
         return GaussianPosterior(
             xp.zeros(M, dtype=dtype) if mean is None else mean,
@@ -963,8 +1083,13 @@ class _BayesianModel(_ConjugateModel):
         return None, None
 
     def _set_posterior(self, mean: Any, cov: Any) -> None:
-        self.posterior_ = GaussianPosterior(mean, cov)
-        self.coef_ = mean
+        """Set ``posterior_`` and ``coef_``; a mean of shape (M, K) is K targets sharing ``cov``."""
+        if mean.ndim == 1:
+            self.posterior_ = GaussianPosterior(mean, cov)
+            self.coef_ = mean
+        else:
+            self.posterior_ = [GaussianPosterior(mean[:, k], cov) for k in range(mean.shape[1])]
+            self.coef_ = get_namespace(mean).matrix_transpose(mean)
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
         xp = get_namespace(self.coef_)
@@ -1029,6 +1154,7 @@ class BayesianRegression(_BayesianModel):
         "prior_cov": [NONE, ARRAY],
     }
     _scalar_state = ("alpha_", "beta_", "log_evidence_")
+    _multi_output = True
 
     def __init__(
         self,
@@ -1059,13 +1185,15 @@ class BayesianRegression(_BayesianModel):
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
         M, dtype = stats.xtx.shape[0], stats.xtx.dtype
         prior_mean, prior_cov = self._prior_moments(M, xp=xp, dtype=dtype)
+        if prior_mean is not None and stats.n_targets is not None:  # the K targets share it
+            prior_mean = prior_mean[:, None] + xp.zeros((1, stats.n_targets), dtype=dtype)
         mean, cov, log_ev = posterior_from_stats(
             stats, self.alpha, self.beta, prior_mean=prior_mean, prior_cov=prior_cov, xp=xp
         )
         self._set_posterior(mean, cov)
         self.alpha_ = float(self.alpha)
         self.beta_ = float(self.beta)
-        self.log_evidence_ = log_ev
+        self.log_evidence_ = log_ev  # one per target for K targets
 
 
 class EvidenceRegression(_BayesianModel):
@@ -1136,6 +1264,7 @@ class EvidenceRegression(_BayesianModel):
         "global_search": [BOOLEAN],
     }
     _scalar_state = ("alpha_", "beta_", "gamma_", "log_evidence_", "n_iter_")
+    _multi_output = True
 
     def __init__(
         self,
@@ -1160,21 +1289,35 @@ class EvidenceRegression(_BayesianModel):
         return self.beta_**-0.5
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
-        result = evidence_fit(
-            stats,
-            alpha_init=self.alpha_init,
-            beta_init=self.beta_init,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            global_search=self.global_search,
-            xp=xp,
-        )
-        self._set_posterior(result.mean, result.cov)
-        self.alpha_ = result.alpha
-        self.beta_ = result.beta
-        self.gamma_ = result.gamma
-        self.log_evidence_ = result.log_evidence
-        self.n_iter_ = result.n_iter
+        # K targets: one eigendecomposition of Phi^T Phi serves all, each finds its own
+        # alpha and beta. One target decomposes its own statistics, scaled to unit mean
+        # square (which keeps a digit or two more in float32).
+        eigs = [None] if stats.n_targets is None else Eigen.of_targets(stats, xp=xp)
+        results = [
+            evidence_fit(
+                target,
+                alpha_init=self.alpha_init,
+                beta_init=self.beta_init,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                global_search=self.global_search,
+                xp=xp,
+                eig=eig,
+            )
+            for target, eig in zip(stats.outputs(), eigs, strict=True)
+        ]
+        if stats.n_targets is None:
+            (result,) = results
+            self._set_posterior(result.mean, result.cov)
+            for name in ("alpha", "beta", "gamma", "log_evidence", "n_iter"):
+                setattr(self, name + "_", getattr(result, name))
+            return
+        dtype = stats.xtx.dtype
+        self.posterior_ = [GaussianPosterior(r.mean, r.cov) for r in results]
+        self.coef_ = xp.stack([r.mean for r in results])
+        for name in ("alpha", "beta", "gamma", "log_evidence"):
+            setattr(self, name + "_", xp.asarray([getattr(r, name) for r in results], dtype=dtype))
+        self.n_iter_ = np.asarray([r.n_iter for r in results])
 
 
 class ARDRegression(_BayesianModel):

@@ -127,8 +127,9 @@ for est, make in ESTIMATORS.items():
         entry = f"{est}.{method}"
         array_cases(entry, "X", X2, lambda v, m=method, k=make: getattr(k(), m)(v, t),
                     wrong_shape=X3D)
+        # K targets are a y of shape (8, K) where the estimator takes them
         array_cases(entry, "y", t, lambda v, m=method, k=make: getattr(k(), m)(x, v),
-                    wrong_shape=np.zeros((8, 2)))
+                    wrong_shape=np.zeros((8, 2, 1) if fitted._multi_output else (8, 2)))
         _add(entry, "y", "length", lambda m=method, k=make: getattr(k(), m)(x, t[:-1]))
     for method in ("fit", "partial_fit"):
         array_cases(f"{est}.{method}", "sample_weight", W,
