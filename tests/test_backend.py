@@ -142,3 +142,19 @@ def test_an_array_on_another_device_is_named():
     with pytest.raises(ValueError, match=r"sample_weight is on device .*device1.* one device"):
         model.fit(xps.asarray(x), xps.asarray(t), sample_weight=xps.ones(20, device=device))
     assert not hasattr(model, "coef_")  # refused before any work
+
+
+def test_jacobians_and_fixed_gamma_on_the_data_device():
+    from bayesfit.compare import _fixed_gamma
+    from bayesfit.nn import activations
+
+    device = xps.Device("device1")
+    z = xps.asarray(np.random.default_rng(0).normal(size=(4, 3)), device=device)
+    for jacobian in (activations.softmax_grad, activations.log_softmax_grad):
+        assert jacobian(z).shape == (4, 3, 3) and jacobian(z).device == device
+    x, t = bf.datasets.sinusoid(30, seed=0)
+    model = bf.EvidenceRegression(bf.basis.Polynomial(3))
+    model.fit(xps.asarray(x, device=device), xps.asarray(t, device=device))
+    # gamma = sum of beta lambda / (alpha + beta lambda) over the eigenvalues of Phi^T Phi
+    lam = np.linalg.eigvalsh(np.from_dlpack(model.stats_.xtx))
+    assert _fixed_gamma(model, 2.0, 5.0) == pytest.approx(np.sum(5 * lam / (2 + 5 * lam)))
