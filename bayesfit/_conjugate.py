@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import array_api_compat
 
 from bayesfit._backend import (
+    device_of,
     qr_r,
     quiet_overflow,
     single_blas_thread,
@@ -408,7 +409,12 @@ class QRStats:
         """
         xp, M = self.xp, self.n_params
         last = xp.concat(
-            [xp.zeros_like(self.R_aug[M, :M]), xp.asarray([math.sqrt(rss)], dtype=self.R_aug.dtype)]
+            [
+                xp.zeros_like(self.R_aug[M, :M]),
+                xp.asarray(
+                    [math.sqrt(rss)], dtype=self.R_aug.dtype, device=device_of(self.R_aug)
+                ),
+            ]
         )
         R = xp.concat([self.R_aug[:M, :], last[None, :], self.R_aug[M + 1 :, :]], axis=0)
         return QRStats(R_aug=R, n=self.n)
@@ -518,10 +524,12 @@ def least_squares(stats: QRStats, *, rcond: float | None = None, xp: ModuleType)
     return LeastSquares(w, rank, s, float(rss) if c.ndim == 1 else rss, cov)
 
 
-def _prior_terms(alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: ModuleType, dtype):
+def _prior_terms(
+    alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: ModuleType, dtype, device
+):
     """Prior precision, precision-times-mean and log det of the prior covariance."""
     if prior_cov is None:
-        P0 = alpha * xp.eye(M, dtype=dtype)
+        P0 = alpha * xp.eye(M, dtype=dtype, device=device)
         logdet_S0 = -M * math.log(alpha)
     else:
         L0 = cholesky(prior_cov, "prior_cov", xp=xp)
@@ -559,7 +567,9 @@ def posterior_from_stats(
     """
     M = stats.xtx.shape[0]
     dtype = stats.xtx.dtype
-    P0, h0, logdet_S0 = _prior_terms(alpha, M, prior_mean, prior_cov, xp=xp, dtype=dtype)
+    P0, h0, logdet_S0 = _prior_terms(
+        alpha, M, prior_mean, prior_cov, xp=xp, dtype=dtype, device=device_of(stats.xtx)
+    )
     precision = P0 + beta * stats.xtx
     h = beta * stats.xty if h0 is None else h0 + beta * stats.xty
     L = cholesky(
@@ -847,8 +857,8 @@ def _posterior_at(
         mean, cov, _ = posterior_from_stats(stats, alpha, beta, xp=xp)
         return mean, cov
     except ValueError:
-        a = xp.asarray([alpha * scale], dtype=eig.lam.dtype)
-        bt = xp.asarray([beta * scale], dtype=eig.lam.dtype)
+        a = xp.asarray([alpha * scale], dtype=eig.lam.dtype, device=device_of(eig.lam))
+        bt = xp.asarray([beta * scale], dtype=eig.lam.dtype, device=device_of(eig.lam))
         mean = eig.V @ eigen_posterior_mean(eig, a, bt, xp=xp)[0, :] * math.sqrt(scale)
         cov = (eig.V / ((a + bt * eig.lam) / scale)) @ xp.matrix_transpose(eig.V)
         return mean, cov
@@ -894,8 +904,8 @@ def evidence_fit(
     a0 = float(alpha_init) * scale if alpha_init is not None else 1.0
     b0 = float(beta_init) * scale if beta_init is not None else 1.0
     pairs = _start_grid(eig, a0, b0, xp=xp) if global_search else [(a0, b0)]
-    alpha = xp.asarray([p[0] for p in pairs], dtype=dtype)
-    beta = xp.asarray([p[1] for p in pairs], dtype=dtype)
+    alpha = xp.asarray([p[0] for p in pairs], dtype=dtype, device=device_of(eig.lam))
+    beta = xp.asarray([p[1] for p in pairs], dtype=dtype, device=device_of(eig.lam))
     huge = float(xp.finfo(dtype).max) ** 0.25
     # Float32 cannot resolve steps below a few eps: never ask for more than the dtype holds.
     tol = max(tol, 100.0 * float(xp.finfo(dtype).eps))
@@ -1003,19 +1013,20 @@ def _ard_state(C, h, yty, n, alpha, beta, keep, *, xp, dtype) -> _ARDState:
     integrated out) and :math:`S_i = \beta c_{ii} - \beta^2 c_i^T \Sigma c_i`,
     :math:`Q_i = \beta h_i - \beta^2 c_i^T\Sigma h` otherwise. All :math:`O(k^2 M)`.
     """
-    M = C.shape[0]
+    M, device = C.shape[0], device_of(C)
     if not keep:  # every weight pruned: the data are noise alone
         rss = float(yty)
         log_ev = 0.5 * n * (math.log(beta) - _LOG_2PI) - 0.5 * beta * rss
-        empty = xp.zeros((0,), dtype=dtype)
+        empty = xp.zeros((0,), dtype=dtype, device=device)
         return _ARDState(
-            keep, alpha, beta, xp.zeros((0, 0), dtype=dtype), empty, empty, rss, log_ev,
+            keep, alpha, beta, xp.zeros((0, 0), dtype=dtype, device=device), empty, empty, rss,
+            log_ev,
             beta * xp.linalg.diagonal(C), beta * h,
         )
-    idx = xp.asarray(keep)
+    idx = xp.asarray(keep, device=device)
     CK = xp.take(C, idx, axis=0)  # (k, M)
     aK = xp.take(alpha, idx)
-    eye = xp.eye(len(keep), dtype=dtype)
+    eye = xp.eye(len(keep), dtype=dtype, device=device)
     A = beta * xp.take(CK, idx, axis=1) + eye * aK[None, :]
     L = cholesky(A, "the ARD posterior precision", xp=xp)
     L_inv = solve_lower(L, eye, xp=xp)
@@ -1045,7 +1056,8 @@ def _ard_state(C, h, yty, n, alpha, beta, keep, *, xp, dtype) -> _ARDState:
     gap = xp.where(prior_led, aK - S_K, 1.0)
     s_K = xp.where(prior_led, aK * S_K / gap, 1.0 / sigma_diag - aK)
     q_K = xp.where(prior_led, aK * Q_K / gap, mean / sigma_diag)
-    spread = xp.take(xp.eye(M, dtype=dtype), idx, axis=0)  # row j: the unit vector of keep[j]
+    # row j: the unit vector of keep[j]
+    spread = xp.take(xp.eye(M, dtype=dtype, device=device), idx, axis=0)
     kept = xp.sum(spread, axis=0) > 0.5
     s = xp.where(kept, s_K @ spread, S)
     q = xp.where(kept, q_K @ spread, Q)
@@ -1071,13 +1083,14 @@ def _ard_proposals(state: _ARDState, n, threshold, *, xp, bounds) -> list[tuple[
     # A weight the others explain (s_i at round-off of the data's precision) is never added.
     resolvable = s > 1e3 * float(xp.finfo(s.dtype).eps) * state.beta
     theta = q * q - s
-    inf = xp.asarray(xp.inf, dtype=s.dtype)
+    device = device_of(s)
+    inf = xp.asarray(xp.inf, dtype=s.dtype, device=device)
     addable = resolvable & (theta * threshold > s)
     tipping = xp.where(addable, xp.clip(s * s / xp.where(addable, theta, 1.0), floor, huge), inf)
     proposals = [(tipping, beta)]
     if state.keep:
-        idx = xp.asarray(state.keep)
-        spread = xp.take(xp.eye(s.shape[0], dtype=s.dtype), idx, axis=0)
+        idx = xp.asarray(state.keep, device=device)
+        spread = xp.take(xp.eye(s.shape[0], dtype=s.dtype, device=device), idx, axis=0)
         m2 = xp.clip(state.mean * state.mean, floor, None)
         mackay = xp.clip(state.gamma / m2, floor, huge) @ spread
         kept = xp.sum(spread, axis=0) > 0.5
@@ -1130,7 +1143,7 @@ def ard_fit(
     huge = float(xp.finfo(data_dtype).max) ** 0.25  # the precisions stay finite in the data's dtype
     bounds = (1.0 / huge, huge)
     tol = max(tol, 100.0 * float(xp.finfo(data_dtype).eps))
-    inf = xp.asarray(xp.inf, dtype=dtype)
+    inf = xp.asarray(xp.inf, dtype=dtype, device=device_of(d))
     alpha = xp.where(present, xp.ones_like(d), inf)
     state = _ard_state(C, h, yty, n, alpha, 1.0, _kept(alpha, xp=xp), xp=xp, dtype=dtype)
     converged = False
@@ -1172,7 +1185,7 @@ def _ard_gradient(state: _ARDState, n: float, *, xp: ModuleType) -> float:
     total = float(xp.sum(state.gamma)) if state.keep else 0.0
     grad = abs(n - total - state.beta * state.rss) / n
     if state.keep:
-        aK = xp.take(state.alpha, xp.asarray(state.keep))
+        aK = xp.take(state.alpha, xp.asarray(state.keep, device=device_of(state.alpha)))
         grad = max(grad, float(xp.max(xp.abs(state.gamma - aK * state.mean * state.mean))))
     return grad
 
@@ -1181,7 +1194,7 @@ def _log_step(new: _ARDState, old: _ARDState, *, xp: ModuleType) -> float:
     """Largest change of ln alpha_i over the kept weights, plus that of ln beta."""
     step = abs(math.log(new.beta) - math.log(old.beta))
     if new.keep:
-        idx = xp.asarray(new.keep)
+        idx = xp.asarray(new.keep, device=device_of(new.alpha))
         ratio = xp.take(new.alpha, idx) / xp.take(old.alpha, idx)
         step += float(xp.max(xp.abs(xp.log(ratio))))
     return step
@@ -1196,15 +1209,15 @@ def _ard_result(
     The normalised problem has :math:`w'_i = d_i w_i/\sqrt{s}` and :math:`\alpha'_i = s\,
     \alpha_i/d_i^2` (:math:`d_i` the norm of column i, :math:`s` the targets' mean square).
     """
-    M, work = d.shape[0], d.dtype
+    M, work, device = d.shape[0], d.dtype, device_of(d)
     alpha = state.alpha * (d * d) / scale
     relevant = xp.isfinite(alpha)
-    gamma = xp.zeros((M,), dtype=work)
-    mean = xp.zeros((M,), dtype=work)
-    cov = xp.zeros((0, 0), dtype=work)
+    gamma = xp.zeros((M,), dtype=work, device=device)
+    mean = xp.zeros((M,), dtype=work, device=device)
+    cov = xp.zeros((0, 0), dtype=work, device=device)
     if state.keep:
-        idx = xp.asarray(state.keep)
-        spread = xp.take(xp.eye(M, dtype=work), idx, axis=0)
+        idx = xp.asarray(state.keep, device=device)
+        spread = xp.take(xp.eye(M, dtype=work, device=device), idx, axis=0)
         dK = xp.take(d, idx)
         mean = (state.mean * (math.sqrt(scale) / dK)) @ spread
         gamma = state.gamma @ spread

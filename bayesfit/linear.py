@@ -30,7 +30,13 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from bayesfit import basis as _basis
-from bayesfit._backend import get_namespace, quiet_overflow, small_dense_threads, to_numpy
+from bayesfit._backend import (
+    device_of,
+    get_namespace,
+    quiet_overflow,
+    small_dense_threads,
+    to_numpy,
+)
 from bayesfit._conjugate import (
     Eigen,
     QRStats,
@@ -199,6 +205,7 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             Xa.shape[0],
             xp=xp,
             dtype=Xa.dtype,
+            device=device_of(Xa),
             row_offset=row_offset,
             allow_all_zero=not whole,
         )
@@ -255,7 +262,8 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
     def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
         xp = get_namespace(Phi)
         mean = Phi @ self.coef_
-        return mean, xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype)
+        noise = xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype, device=device_of(mean))
+        return mean, noise
 
     def _mean(self, Phi: Any) -> Any:
         """Return the mean of the targets, of shape (n,), or (n, K) for K targets."""
@@ -1070,16 +1078,16 @@ class _BayesianModel(_ConjugateModel):
         """Return the prior over the weights as a :class:`GaussianPosterior`."""
         check_is_fitted(self, "posterior_")
         xp = get_namespace(self.coef_)
-        dtype = self.coef_.dtype
+        dtype, device = self.coef_.dtype, device_of(self.coef_)
         # K targets share alpha (BayesianRegression); for their own, see each _output(k).
         M = self._outputs()[0].posterior_.n_features
-        mean, cov = self._prior_moments(M, xp=xp, dtype=dtype)
+        mean, cov = self._prior_moments(M, xp=xp, dtype=dtype, device=device)
         return GaussianPosterior(
-            xp.zeros(M, dtype=dtype) if mean is None else mean,
-            xp.eye(M, dtype=dtype) / self.alpha_ if cov is None else cov,
+            xp.zeros(M, dtype=dtype, device=device) if mean is None else mean,
+            xp.eye(M, dtype=dtype, device=device) / self.alpha_ if cov is None else cov,
         )
 
-    def _prior_moments(self, M: int, *, xp: Any, dtype: Any) -> tuple[Any, Any]:
+    def _prior_moments(self, M: int, *, xp: Any, dtype: Any, device: Any) -> tuple[Any, Any]:
         return None, None
 
     def _set_posterior(self, mean: Any, cov: Any) -> None:
@@ -1170,23 +1178,26 @@ class BayesianRegression(_BayesianModel):
         self.prior_mean = prior_mean
         self.prior_cov = prior_cov
 
-    def _prior_moments(self, M: int, *, xp: Any, dtype: Any) -> tuple[Any, Any]:
+    def _prior_moments(self, M: int, *, xp: Any, dtype: Any, device: Any) -> tuple[Any, Any]:
         mean = cov = None
         if self.prior_mean is not None:
-            mean = xp.astype(check_array(self.prior_mean, "prior_mean", ndim=1, xp=xp), dtype)
+            mean = check_array(self.prior_mean, "prior_mean", ndim=1, xp=xp, device=device)
+            mean = xp.astype(mean, dtype)
             if mean.shape != (M,):
                 raise ValueError(f"prior_mean must have shape ({M},), got {mean.shape}")
         if self.prior_cov is not None:
-            cov = xp.astype(check_array(self.prior_cov, "prior_cov", xp=xp), dtype)
+            cov = xp.astype(check_array(self.prior_cov, "prior_cov", xp=xp, device=device), dtype)
             if cov.shape != (M, M):
                 raise ValueError(f"prior_cov must have shape ({M}, {M}), got {cov.shape}")
         return mean, cov
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
         M, dtype = stats.xtx.shape[0], stats.xtx.dtype
-        prior_mean, prior_cov = self._prior_moments(M, xp=xp, dtype=dtype)
+        device = device_of(stats.xtx)
+        prior_mean, prior_cov = self._prior_moments(M, xp=xp, dtype=dtype, device=device)
         if prior_mean is not None and stats.n_targets is not None:  # the K targets share it
-            prior_mean = prior_mean[:, None] + xp.zeros((1, stats.n_targets), dtype=dtype)
+            zeros = xp.zeros((1, stats.n_targets), dtype=dtype, device=device)
+            prior_mean = prior_mean[:, None] + zeros
         mean, cov, log_ev = posterior_from_stats(
             stats, self.alpha, self.beta, prior_mean=prior_mean, prior_cov=prior_cov, xp=xp
         )
@@ -1315,8 +1326,10 @@ class EvidenceRegression(_BayesianModel):
         dtype = stats.xtx.dtype
         self.posterior_ = [GaussianPosterior(r.mean, r.cov) for r in results]
         self.coef_ = xp.stack([r.mean for r in results])
+        device = device_of(stats.xtx)
         for name in ("alpha", "beta", "gamma", "log_evidence"):
-            setattr(self, name + "_", xp.asarray([getattr(r, name) for r in results], dtype=dtype))
+            values = [getattr(r, name) for r in results]
+            setattr(self, name + "_", xp.asarray(values, dtype=dtype, device=device))
         self.n_iter_ = np.asarray([r.n_iter for r in results])
 
 
@@ -1468,9 +1481,9 @@ class ARDRegression(_BayesianModel):
     def _alpha_attribute(self) -> Any:
         return to_numpy(self.alpha_)[to_numpy(self.relevant_)].astype(np.float64)
 
-    def _prior_moments(self, M: int, *, xp: Any, dtype: Any) -> tuple[Any, Any]:
+    def _prior_moments(self, M: int, *, xp: Any, dtype: Any, device: Any) -> tuple[Any, Any]:
         alpha = xp.take(self.alpha_, self._kept(self.relevant_))
-        return None, xp.eye(M, dtype=dtype) / alpha[None, :]
+        return None, xp.eye(M, dtype=dtype, device=device) / alpha[None, :]
 
     def _n_params(self) -> int:
         return int(self.posterior_.n_features)
