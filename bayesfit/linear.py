@@ -783,8 +783,9 @@ class MLERegression(_StatisticsModel):
         if stats.n_targets is None:
             self.beta_ = 1.0 / mse if mse > 0 else math.inf
             self.noise_std_ = math.sqrt(mse)
-        else:  # one noise precision per target
-            self.beta_ = 1.0 / mse
+        else:  # one noise precision per target, inf for a target fitted exactly
+            fitted = mse > 0
+            self.beta_ = xp.where(fitted, 1.0 / xp.where(fitted, mse, 1.0), xp.inf)
             self.noise_std_ = xp.sqrt(mse)
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:

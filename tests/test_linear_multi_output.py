@@ -167,3 +167,10 @@ def test_estimators_of_one_target_name_the_shape_of_y():
     with pytest.raises(ValueError, match=r"ARDRegression fits one target: y must be 1-D, got "
                                          r"shape \(80, 3\)"):
         bf.ARDRegression().fit(x, Y)
+
+
+def test_a_target_fitted_exactly_has_infinite_precision_alone():
+    x, Y = targets(k=2)
+    Y[:, 1] = 1.0 + 2.0 * x  # on the basis: no residual
+    model = bf.MLERegression(Polynomial(3)).fit(x, Y)
+    assert np.isfinite(model.beta_[0]) and model.beta_[1] > 1e20
