@@ -149,8 +149,9 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             keep their own (NumPy, CuPy, any array-API library). Dask arrays are reduced
             block by block to the statistics (on the workers of an active
             ``dask.distributed`` client) and only those reach this process.
-        y : array_like of shape (n_samples,)
-            Targets.
+        y : array_like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; a 2-D y is several targets sharing X, for the estimators that take
+            them (MLE, MAP, Bayesian, evidence), kept 2-D even with one column.
         sample_weight : array_like of shape (n_samples,), optional
             Frequency weights: a non-negative weight per sample, an integer weight counting
             as that many copies of the row (zero drops it). Their sum takes the place of the
@@ -298,7 +299,7 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         Parameters
         ----------
         X : array_like
-        y : array_like of shape (n_samples,)
+        y : array_like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array_like of shape (n_samples,), optional
         """
         if sample_weight is not None:
@@ -573,7 +574,7 @@ class _StatisticsModel(BasisRegressor):
         Parameters
         ----------
         X : array_like of shape (n_samples,) or (n_samples, n_features)
-        y : array_like of shape (n_samples,)
+        y : array_like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array_like of shape (n_samples,), optional
             Frequency weights, as in :meth:`fit`; a chunk's may all be zero once some
             earlier chunk had a positive weight.
@@ -675,11 +676,11 @@ class MLERegression(_StatisticsModel):
 
     Attributes
     ----------
-    coef_ : array of shape (M,)
+    coef_ : array of shape (M,), or (K, M) for a y of K columns
         :math:`w_{ML}`, the minimum-norm least-squares solution.
-    beta_ : float
+    beta_ : float or array of shape (K,)
         :math:`\beta_{ML}`, the noise precision.
-    noise_std_ : float
+    noise_std_ : float or array of shape (K,)
         :math:`\beta_{ML}^{-1/2}`.
     rank_ : int
         Numerical rank of the (column-equilibrated) design matrix.
@@ -854,7 +855,7 @@ class MAPRegression(_ConjugateModel):
 
     Attributes
     ----------
-    coef_ : array of shape (M,)
+    coef_ : array of shape (M,), or (K, M) for a y of K columns
         :math:`w_{MAP}`.
     beta_ : float
         Equal to ``beta``.
@@ -1124,11 +1125,11 @@ class BayesianRegression(_BayesianModel):
 
     Attributes
     ----------
-    posterior_ : GaussianPosterior
+    posterior_ : GaussianPosterior, or a list of K for a y of K columns
         :math:`\mathcal N(m_N, S_N)`.
-    coef_ : array of shape (M,)
+    coef_ : array of shape (M,), or (K, M) for a y of K columns
         The posterior mean :math:`m_N` (equal to :math:`w_{MAP}` under the default prior).
-    log_evidence_ : float
+    log_evidence_ : float or array of shape (K,)
         :math:`\ln p(t \mid \alpha, \beta)`, PRML eq. 3.86 (or its general-prior form).
     alpha_, beta_ : float
         The precisions used.
@@ -1231,15 +1232,15 @@ class EvidenceRegression(_BayesianModel):
 
     Attributes
     ----------
-    alpha_, beta_ : float
+    alpha_, beta_ : float or array of shape (K,)
         The evidence-maximising precisions.
-    gamma_ : float
+    gamma_ : float or array of shape (K,)
         Effective number of well-determined parameters (PRML eq. 3.91).
-    log_evidence_ : float
+    log_evidence_ : float or array of shape (K,)
         The maximised log evidence (PRML eq. 3.86).
-    n_iter_ : int
+    n_iter_ : int or array of shape (K,)
         Re-estimation steps taken.
-    posterior_ : GaussianPosterior
+    posterior_ : GaussianPosterior, or a list of K for a y of K columns
         The posterior at ``alpha_, beta_``; ``coef_`` is its mean.
     stats_, basis_, n_features_in_, feature_names_in_
         As in :class:`BayesianRegression`.
