@@ -98,6 +98,8 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
     _stats_type: ClassVar[type | None] = None
     # Whether y may be (N, K): K targets sharing one design.
     _multi_output: ClassVar[bool] = False
+    # Learned arrays of one row per target (beyond coef_ and _scalar_state), for _output.
+    _target_arrays: ClassVar[tuple[str, ...]] = ()
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -118,6 +120,8 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             if getattr(value, "ndim", 0) == 1:
                 setattr(view, name, value[k].item() if isinstance(value, np.ndarray)
                         else float(value[k]))
+        for name in self._target_arrays:
+            setattr(view, name, getattr(self, name)[k, ...])
         if isinstance(getattr(self, "posterior_", None), list):
             view.posterior_ = self.posterior_[k]
         if hasattr(self, "stats_"):
@@ -1079,6 +1083,8 @@ class _BayesianModel(_ConjugateModel):
     def prior(self) -> GaussianPosterior:
         """Return the prior over the weights as a :class:`GaussianPosterior`."""
         check_is_fitted(self, "posterior_")
+        if getattr(self.alpha_, "ndim", 0) and self._n_targets is not None:
+            self._single_target("prior")  # K targets, each with its own alpha
         xp = get_namespace(self.coef_)
         dtype, device = self.coef_.dtype, device_of(self.coef_)
         # K targets share alpha (BayesianRegression); for their own, see each _output(k).
@@ -1370,7 +1376,9 @@ class ARDRegression(_BayesianModel):
     coef_ : array of shape (M,)
         The posterior mean; exactly 0 for the pruned weights.
     relevant_ : array of bool, shape (M,)
-        The kept weights.
+        The kept weights. For a ``y`` of K columns, ``coef_``, ``relevant_``, ``alpha_`` and
+        ``gamma_`` have shape (K, M), ``beta_``, ``log_evidence_`` and ``n_iter_`` (K,), and
+        ``posterior_`` is a list of K: each target has its own precisions and kept set.
     alpha_ : array of shape (M,)
         The weight precisions :math:`\alpha_i`; ``inf`` where pruned.
     beta_ : float
@@ -1435,6 +1443,8 @@ class ARDRegression(_BayesianModel):
         "tol": [POSITIVE],
     }
     _scalar_state = ("beta_", "log_evidence_", "n_iter_")
+    _target_arrays = ("relevant_", "alpha_", "gamma_")
+    _multi_output = True
 
     def __init__(
         self,
@@ -1455,18 +1465,32 @@ class ARDRegression(_BayesianModel):
         return self.beta_**-0.5
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
-        result = ard_fit(
-            stats, threshold=float(self.threshold), max_iter=self.max_iter, tol=self.tol, xp=xp
-        )
-        self.coef_ = result.mean
-        self.posterior_ = GaussianPosterior(xp.take(result.mean, self._kept(result.relevant)),
-                                            result.cov)
-        self.relevant_ = result.relevant
-        self.alpha_ = result.alpha
-        self.beta_ = result.beta
-        self.gamma_ = result.gamma
-        self.log_evidence_ = result.log_evidence
-        self.n_iter_ = result.n_iter
+        results = [
+            ard_fit(
+                target, threshold=float(self.threshold), max_iter=self.max_iter, tol=self.tol,
+                xp=xp,
+            )
+            for target in stats.outputs()  # K targets: each its own precisions and kept set
+        ]
+        posteriors = [
+            GaussianPosterior(xp.take(r.mean, self._kept(r.relevant)), r.cov) for r in results
+        ]
+        if stats.n_targets is None:
+            (result,) = results
+            self.posterior_ = posteriors[0]
+            for name in ("relevant", "alpha", "beta", "gamma", "log_evidence", "n_iter"):
+                setattr(self, name + "_", getattr(result, name))
+            self.coef_ = result.mean
+            return
+        self.posterior_ = posteriors
+        self.coef_ = xp.stack([r.mean for r in results])
+        for name in ("relevant", "alpha", "gamma"):
+            setattr(self, name + "_", xp.stack([getattr(r, name) for r in results]))
+        device = device_of(stats.xtx)
+        for name in ("beta", "log_evidence"):
+            values = [getattr(r, name) for r in results]
+            setattr(self, name + "_", xp.asarray(values, dtype=stats.xtx.dtype, device=device))
+        self.n_iter_ = np.asarray([r.n_iter for r in results])
 
     @staticmethod
     def _kept(relevant: Any) -> Any:
@@ -1514,7 +1538,8 @@ class ARDRegression(_BayesianModel):
         """
         d = super().to_dict()
         if "state" in d:
-            d["state"]["alpha_"] = [json_number(a) for a in to_numpy(self.alpha_).tolist()]
+            alpha = to_numpy(self.alpha_)
+            d["state"]["alpha_"] = np.vectorize(json_number, otypes=[object])(alpha).tolist()
             d["state"]["gamma_"] = to_numpy(self.gamma_).tolist()
         return d
 
@@ -1522,19 +1547,24 @@ class ARDRegression(_BayesianModel):
         super()._load_state({k: v for k, v in state.items() if k != "posterior_"})
         xp = get_namespace(self.coef_)
         dtype = self.coef_.dtype
-        M = self.coef_.shape[0]
-        alpha = xp.asarray([float(a) for a in state["alpha_"]], dtype=dtype)
+        alpha = xp.asarray(np.asarray(state["alpha_"], dtype=np.float64), dtype=dtype)
         gamma = xp.asarray(state["gamma_"], dtype=dtype)
-        if alpha.shape != (M,) or gamma.shape != (M,):
-            raise ValueError(f"alpha_ and gamma_ must have {M} entries, like coef_")
+        if alpha.shape != self.coef_.shape or gamma.shape != self.coef_.shape:
+            raise ValueError(
+                f"alpha_ and gamma_ must have the shape of coef_ {tuple(self.coef_.shape)}"
+            )
         self.alpha_, self.gamma_ = alpha, gamma
         self.relevant_ = xp.isfinite(alpha)
         p = state["posterior_"]
-        self.posterior_ = GaussianPosterior(
-            xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
-        )
-        if self.posterior_.n_features != int(xp.sum(xp.astype(self.relevant_, xp.int32))):
+        posteriors = [
+            GaussianPosterior(xp.asarray(q["mean"], dtype=dtype), xp.asarray(q["cov"], dtype=dtype))
+            for q in (p if isinstance(p, list) else [p])
+        ]
+        rows = xp.reshape(self.relevant_, (-1, alpha.shape[-1]))  # one per target
+        kept = to_numpy(xp.sum(xp.astype(rows, xp.int32), axis=1))
+        if [q.n_features for q in posteriors] != [int(k) for k in kept]:
             raise ValueError("posterior_ is not over the weights alpha_ keeps")
+        self.posterior_ = posteriors if isinstance(p, list) else posteriors[0]
 
 
 def from_dict(d: dict[str, Any]) -> BasisEstimator:

@@ -111,7 +111,9 @@ _ON_DEVICE = {
 }
 
 
-@pytest.mark.parametrize("name", ["MLERegression", "BayesianRegression", "EvidenceRegression"])
+@pytest.mark.parametrize(
+    "name", ["MLERegression", "BayesianRegression", "EvidenceRegression", "ARDRegression"]
+)
 def test_several_targets_compute_on_the_data_device(name):
     device = xps.Device("device1")
     x, t = bf.datasets.sinusoid(40, seed=0)

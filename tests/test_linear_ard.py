@@ -175,7 +175,7 @@ def test_round_trip_through_json_keeps_the_pruned_weights():
     np.testing.assert_allclose(updated.coef_, refit.coef_, rtol=1e-9, atol=1e-12)
     bad = model.to_dict()
     bad["state"]["alpha_"] = bad["state"]["alpha_"][:-1]
-    with pytest.raises(ValueError, match="alpha_ and gamma_ must have 11 entries"):
+    with pytest.raises(ValueError, match=r"alpha_ and gamma_ must have the shape of coef_ \(11,\)"):
         bf.from_dict(bad)
 
 

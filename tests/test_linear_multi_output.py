@@ -17,6 +17,7 @@ ESTIMATORS = {
     "map": lambda: bf.MAPRegression(Polynomial(3), alpha=0.3, beta=9.0),
     "bayes": lambda: bf.BayesianRegression(Polynomial(3), alpha=0.3, beta=9.0),
     "evidence": lambda: bf.EvidenceRegression(Polynomial(3), tol=1e-13),
+    "ard": lambda: bf.ARDRegression(Polynomial(3), tol=1e-11),
 }
 PER_TARGET = ("alpha_", "beta_", "gamma_", "log_evidence_", "noise_std_", "n_iter_")
 
@@ -42,8 +43,10 @@ def assert_equals_separate_fits(model, make, x, Y, rtol=1e-10):
         for name in PER_TARGET:
             if hasattr(single, name):
                 ours = getattr(model, name)
-                ours = ours[k] if getattr(ours, "ndim", 0) else ours
-                assert float(ours) == pytest.approx(float(getattr(single, name)), rel=rtol), name
+                ours = ours[k] if getattr(ours, "ndim", 0) else ours  # or shared by all K
+                np.testing.assert_allclose(ours, getattr(single, name), rtol=rtol, err_msg=name)
+        if hasattr(single, "relevant_"):
+            np.testing.assert_array_equal(model.relevant_[k], single.relevant_)
         m1, s1 = single.predict(x[:7], return_std=True)
         np.testing.assert_allclose(mean[:, k], m1, rtol=rtol, atol=1e-12)
         np.testing.assert_allclose(std[:, k], s1, rtol=rtol)
@@ -157,16 +160,18 @@ def test_single_target_methods_say_so():
     x, Y = targets()
     model = bf.EvidenceRegression(Polynomial(3)).fit(x, Y)
     for method in (lambda: model.loo(x, Y), lambda: model.sample_functions(x, 2),
-                   lambda: model.to_arviz(x, Y)):
+                   lambda: model.to_arviz(x, Y), model.prior):
         with pytest.raises(ValueError, match=r"takes one target.*y of shape \(n, 3\)"):
             method()
 
 
 def test_estimators_of_one_target_name_the_shape_of_y():
     x, Y = targets()
-    with pytest.raises(ValueError, match=r"ARDRegression fits one target: y must be 1-D, got "
-                                         r"shape \(80, 3\)"):
-        bf.ARDRegression().fit(x, Y)
+    for model in (bf.FullBayesRegression(), bf.PyMCRegression()):
+        with pytest.raises(ValueError, match=rf"{type(model).__name__} fits one target: y must "
+                                             r"be 1-D, got shape \(80, 3\)"):
+            model.fit(x, Y)
+        assert not hasattr(model, "basis_")  # refused before any work
 
 
 def test_a_target_fitted_exactly_has_infinite_precision_alone():
