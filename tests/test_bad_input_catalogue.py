@@ -454,6 +454,20 @@ value_cases("nn.MLP", "weight_decay", {"negative": -1.0, "nan": np.nan, "string"
             lambda v: nn.MLP([2, 1], weight_decay=v))
 value_cases("nn.MLP", "random_state", {"string": "0", "float": 1.5},
             lambda v: nn.MLP([2, 1], random_state=v))
+value_cases("nn.MLP", "l1", {"negative": -0.1, "nan": np.nan, "string": "0"},
+            lambda v: nn.MLP([2, 1], l1=v))
+value_cases("nn.MLP", "dropout", {"one": 1.0, "negative": -0.1, "nan": np.nan, "string": "0.5",
+                                  "too many rates": [0.1, 0.2], "a rate above 1": [1.5]},
+            lambda v: nn.MLP([2, 4, 1], dropout=v))
+for method in ("objective", "objective_and_grads"):
+    value_cases(f"nn.MLP.{method}", "masks",
+                {"not a list": np.ones((10, 4)), "wrong shape": [np.ones((10, 3))],
+                 "nan": [np.full((10, 4), np.nan)]},
+                lambda v, m=method: getattr(_mlp(dropout=0.5), m)(XN, YN, masks=v))
+value_cases("nn.MLP.dropout_masks", "random_state", BAD_RANDOM_STATE,
+            lambda v: _mlp(dropout=0.5).dropout_masks(XN, random_state=v))
+array_cases("nn.MLP.dropout_masks", "X", XN, lambda v: _mlp(dropout=0.5).dropout_masks(v),
+            wrong_shape=np.zeros((10, 3)))
 for method in ("fit", "objective", "objective_and_grads"):
     array_cases(f"nn.MLP.{method}", "X", XN,
                 lambda v, m=method: getattr(_mlp(), m)(v, YN, **({"progress": False}
