@@ -504,7 +504,7 @@ def test_dropout_is_off_in_prediction_and_training_is_seeded():
                             random_state=seed, progress=False)
         return model, history
 
-    (m1, h1), (m2, h2), (m3, h3) = run(0), run(0), run(1)
+    (m1, h1), (m2, h2), (_, h3) = run(0), run(0), run(1)
     assert h1.loss == h2.loss and h1.loss != h3.loss  # the masks come from fit's random_state
     np.testing.assert_array_equal(m1.predict(x), m2.predict(x))
     np.testing.assert_array_equal(m1.predict(x), m1.predict(x))
