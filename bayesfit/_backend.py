@@ -239,7 +239,8 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
 
     The array API standard has no triangular solve, so this is the one place that reaches
     for the libraries' own: SciPy's on NumPy, CuPy's (cuBLAS ``trsm``) on CuPy. Other
-    namespaces fall back to the general ``xp.linalg.solve`` (right, at LU's cost).
+    namespaces, and batches of matrices on NumPy (which SciPy solves one by one in a Python
+    loop), fall back to the general ``xp.linalg.solve`` (right, at LU's cost).
 
     Parameters
     ----------
@@ -257,6 +258,8 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
     array of shape (..., M, K)
     """
     if array_api_compat.is_numpy_namespace(xp):
+        if a.ndim > 2:  # SciPy loops over a batch in Python (~25 us a matrix); LU loops in C
+            return np.linalg.solve(a, b)
         import scipy.linalg
 
         return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)

@@ -62,8 +62,7 @@ from typing import Any, NamedTuple
 
 import array_api_compat
 
-from bayesfit._backend import solve_triangular
-from bayesfit._linalg import cholesky, solve_lower
+from bayesfit._linalg import cholesky, solve_lower, solve_lower_transpose
 
 __all__ = [
     "CDResult",
@@ -143,7 +142,7 @@ class Profiled:
         """Return the full weights from the penalized ones: :math:`w_U` by back substitution."""
         if not self.unpenalized:
             return w_P
-        w_U = _solve_upper_t(self.L, self.c - self.A @ w_P, xp=xp)
+        w_U = solve_lower_transpose(self.L, self.c - self.A @ w_P, xp=xp)
         M = len(self.penalized) + len(self.unpenalized)
         return _place([w_U, w_P], [self.unpenalized, self.penalized], M, xp=xp)
 
@@ -163,11 +162,6 @@ def _place(parts: list[Any], indices: list[tuple[int, ...]], M: int, *, xp: Modu
     zero = xp.zeros((1,), dtype=head.dtype, device=array_api_compat.device(head))
     where = xp.asarray(position, dtype=xp.int64, device=array_api_compat.device(head))
     return xp.take(xp.concat([zero, *parts]), where)
-
-
-def _solve_upper_t(L: Any, rhs: Any, *, xp: ModuleType) -> Any:
-    r"""Return :math:`L^{-T} r` from the lower factor (a transposed triangular solve)."""
-    return solve_triangular(xp.matrix_transpose(L), rhs[:, None], lower=False, xp=xp)[:, 0]
 
 
 def _gradient(G: Any, b: Any, w: Any, l2: float, *, xp: ModuleType) -> Any:
@@ -267,7 +261,7 @@ class _Solver:
             except ValueError:
                 return False
             rhs = xp.take(self.b, idx) - l1 * signs
-            target = _solve_upper_t(L, solve_lower(L, rhs, xp=xp), xp=xp)
+            target = solve_lower_transpose(L, solve_lower(L, rhs, xp=xp), xp=xp)
             crossed = target * signs <= 0.0
             if l1 == 0.0 or not bool(xp.any(crossed)):  # without L1 the orthants are moot
                 for k, j in enumerate(active):
