@@ -16,17 +16,18 @@ import numpy as np
 from sklearn.base import clone
 
 from bayesfit import basis as _basis
-from bayesfit._validation import check_X_y
 
 __all__ = ["fit_statistics"]
 
 
-def _block_stats(estimator: Any, X: np.ndarray, y: np.ndarray, start: int) -> Any:
+def _block_stats(estimator: Any, X: np.ndarray, y: np.ndarray, w: Any, start: int) -> Any:
     try:
-        Xa, ta, xp = check_X_y(X, y, row_offset=start)
+        Xa, ta, wa, xp = estimator._validated_inputs(
+            X, y, w, reset=False, row_offset=start, whole=False
+        )
+        return estimator._statistics(Xa, ta, wa, xp=xp, row_offset=start)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{exc} (in the block of rows {start}..{start + len(X) - 1})") from exc
-    return estimator._chunk_stats(Xa, ta, xp=xp)
 
 
 def _tree_sum(parts: list[Any]) -> Any:
@@ -39,14 +40,17 @@ def _tree_sum(parts: list[Any]) -> Any:
     return parts[0]
 
 
-def fit_statistics(estimator: Any, X: Any, y: Any) -> Any:
+def fit_statistics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     """Fit ``estimator.basis_`` and return the merged statistics of Dask arrays ``X``, ``y``.
+
+    ``sample_weight`` (Dask or NumPy, or None) is cut into the row blocks of ``X``.
 
     Raises
     ------
     ValueError, TypeError
-        Bad shapes, dtypes or unknown chunk sizes before any block is computed; NaN/inf
-        and non-numeric values when the block holding them is, naming its rows.
+        Bad shapes, dtypes or unknown chunk sizes before any block is computed; NaN/inf,
+        overflow, bad weights and non-numeric values when the block holding them is, naming
+        its rows.
     """
     X, y = da.asarray(X), da.asarray(y)
     if X.ndim == 1:
@@ -55,7 +59,16 @@ def fit_statistics(estimator: Any, X: Any, y: Any) -> Any:
         raise ValueError(f"X must be 1-D or 2-D, got {X.ndim}-D with shape {X.shape}")
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got {y.ndim}-D with shape {y.shape}")
-    for name, arr in (("X", X), ("y", y)):
+    arrays = [("X", X), ("y", y)]
+    if sample_weight is not None:
+        sample_weight = da.asarray(sample_weight)
+        if sample_weight.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-D, got {sample_weight.ndim}-D with shape "
+                f"{sample_weight.shape}"
+            )
+        arrays.append(("sample_weight", sample_weight))
+    for name, arr in arrays:
         if any(np.isnan(c) for chunks in arr.chunks for c in chunks):
             raise ValueError(f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes()")
         if arr.dtype.kind not in "iuf":
@@ -64,10 +77,18 @@ def fit_statistics(estimator: Any, X: Any, y: Any) -> Any:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}"
         )
+    if sample_weight is not None and sample_weight.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"sample_weight has {sample_weight.shape[0]} entries for {X.shape[0]} samples; "
+            f"give one weight per sample"
+        )
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"X has no samples or no features (shape={X.shape})")
     X = X.rechunk({1: -1})  # whole rows per block: the basis needs every feature of a row
     y = y.rechunk((X.chunks[0],))
+    weights = [None] * len(X.chunks[0])
+    if sample_weight is not None:
+        weights = sample_weight.rechunk((X.chunks[0],)).to_delayed().ravel()
 
     basis = _basis.Identity() if estimator.basis is None else clone(estimator.basis)
     low = high = 0.0
@@ -81,9 +102,7 @@ def fit_statistics(estimator: Any, X: Any, y: Any) -> Any:
         del estimator.feature_names_in_
 
     starts = np.cumsum((0, *X.chunks[0][:-1]))
-    parts = [
-        dask.delayed(_block_stats)(estimator, xb, yb, int(s))
-        for xb, yb, s in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), starts, strict=True)
-    ]
+    blocks = zip(X.to_delayed().ravel(), y.to_delayed().ravel(), weights, starts, strict=True)
+    parts = [dask.delayed(_block_stats)(estimator, xb, yb, wb, int(s)) for xb, yb, wb, s in blocks]
     (stats,) = dask.compute(_tree_sum(parts))
     return stats

@@ -34,7 +34,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from bayesfit import basis as _basis
-from bayesfit._backend import to_numpy
+from bayesfit._backend import quiet_overflow, to_numpy
 from bayesfit._conjugate import (
     Eigen,
     SufficientStats,
@@ -176,6 +176,7 @@ class PyMCRegression(BasisRegressor):
     """
 
     _scalar_state = ("alpha_", "beta_")
+    _stats_type = SufficientStats
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **BasisRegressor._parameter_constraints,
         "likelihood": [Options(("normal", "student_t"))],
@@ -223,7 +224,7 @@ class PyMCRegression(BasisRegressor):
         self.nuts_sampler = nuts_sampler
 
     # -- fitting -------------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any) -> Self:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Self:
         """Sample the posterior of the weights and the hyperparameters.
 
         Parameters
@@ -232,6 +233,10 @@ class PyMCRegression(BasisRegressor):
             Inputs; copied to NumPy float64.
         y : array_like of shape (n_samples,)
             Targets.
+        sample_weight : array_like of shape (n_samples,), optional
+            Frequency weights (an integer weight is a repeated row): folded into the
+            sufficient statistics by ``"collapsed"``, multiplying each point's
+            log-likelihood by ``"nuts"``.
 
         Returns
         -------
@@ -246,7 +251,7 @@ class PyMCRegression(BasisRegressor):
         validate_params(self, self._parameter_constraints)
         self._resolved_method()
         resolve_priors(self.priors, self.likelihood)
-        return super().fit(X, y)
+        return super().fit(X, y, sample_weight)
 
     def _resolved_method(self) -> str:
         if self.method == "auto":
@@ -266,9 +271,13 @@ class PyMCRegression(BasisRegressor):
             raise ValueError(f"prior_mean must have shape ({M},), got {m0.shape}")
         return m0
 
-    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
-        Phi = to_numpy(self.basis_._design(X)).astype(np.float64, copy=False)
+    def _fit_inputs(self, X: Any, t: Any, w: Any, *, xp: Any) -> None:
+        with quiet_overflow():  # an overflowing design is reported by _checked_stats
+            Phi = to_numpy(self.basis_._design(X)).astype(np.float64, copy=False)
         t = to_numpy(t).astype(np.float64, copy=False)
+        w = None if w is None else to_numpy(w).astype(np.float64, copy=False)
+        data = SufficientStats.from_design(Phi, t, bias=False, xp=np_xp, sample_weight=w)
+        self._checked_stats(data, X, t, xp=xp)
         M = Phi.shape[1]
         m0 = self._prior_mean(M)
         method = self._resolved_method()
@@ -278,8 +287,10 @@ class PyMCRegression(BasisRegressor):
 
         # w - m0 ~ N(0, alpha^-1 I) and t - Phi m0 = Phi (w - m0) + noise: the zero-mean
         # kernels apply to the shifted targets.
-        resid = t - Phi @ m0 if np.any(m0) else t
-        stats = SufficientStats.from_design(Phi, resid, bias=False, xp=np_xp)
+        stats = data
+        if np.any(m0):
+            resid = t - Phi @ m0
+            stats = SufficientStats.from_design(Phi, resid, bias=False, xp=np_xp, sample_weight=w)
         eig = Eigen.of(stats, xp=np_xp)
         alpha0, beta0 = _evidence_start(stats)
         sample_kwargs = {
@@ -309,9 +320,13 @@ class PyMCRegression(BasisRegressor):
         else:
             w0 = m0 + _weight_draws(eig, np.asarray(alpha0), np.asarray(beta0), np.zeros(M))
             coords = {"feature": names, "obs": np.arange(Phi.shape[0])}
-            model = _nuts_model(Phi, t, m0, self.likelihood, priors, coords, (alpha0, beta0, w0))
+            model = _nuts_model(
+                Phi, t, w, m0, self.likelihood, priors, coords, (alpha0, beta0, w0)
+            )
             cores = self.cores or min(self.chains, os.cpu_count() or 1)
             idata = _sample(model, cores=cores, **sample_kwargs)
+            if w is not None:  # the weighted likelihood is a Potential, not an observed y
+                idata["observed_data"] = _observed(t)
         if "constant_data" in idata.children:
             del idata["constant_data"]  # the statistics / design matrix: internal, and large
         ordered = ["w", "alpha", "beta", "sigma", "nu"]
@@ -326,6 +341,7 @@ class PyMCRegression(BasisRegressor):
         self.coef_ = idata["posterior"]["w"].mean(("chain", "draw")).values
         self.alpha_ = float(idata["posterior"]["alpha"].mean())
         self.beta_ = float(idata["posterior"]["beta"].mean())
+        self.stats_ = data
 
     # -- the posterior draws -------------------------------------------------------------------
     def _posterior_draws(self) -> PosteriorDraws:
@@ -414,8 +430,36 @@ class PyMCRegression(BasisRegressor):
             )
         return draws
 
-    def summary(self, **kwargs: Any) -> Any:
+    def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
+        import arviz as az
+
+        check_is_fitted(self, "idata_")
+        post = self.idata_["posterior"]
+        w = post["w"].values.reshape(-1, self.coef_.shape[0])
+        lower, upper = np.quantile(w, [0.5 - level / 2.0, 0.5 + level / 2.0], axis=0)
+        ds = post.to_dataset()[["w"]]
+        r_hat = az.rhat(ds)["w"].values if post.sizes["chain"] > 1 else np.full(w.shape[1], np.nan)
+        return {
+            "estimate": w.mean(axis=0),
+            "std_error": w.std(axis=0, ddof=1),
+            "lower": lower,
+            "upper": upper,
+            "ess_bulk": az.ess(ds, method="bulk")["w"].values,
+            "r_hat": r_hat,
+        }, "credible"
+
+    def _summary_statistics(self) -> dict[str, Any]:
+        stats = super()._summary_statistics()
+        if self.likelihood != "normal":
+            # not a function of the sufficient statistics: see the pointwise log-likelihoods
+            stats["log_likelihood"] = None
+        return stats
+
+    def arviz_summary(self, **kwargs: Any) -> Any:
         """Return ArviZ's summary table (mean, sd, interval, ESS, R-hat, MCSE) of the posterior.
+
+        What ``summary()`` returned before it became the :class:`RegressionSummary` every
+        estimator has.
 
         Parameters
         ----------
@@ -607,13 +651,18 @@ def _sample_collapsed(
 def _nuts_model(
     Phi: np.ndarray,
     t: np.ndarray,
+    weights: np.ndarray | None,
     m0: np.ndarray,
     likelihood: str,
     priors: dict[str, Any],
     coords: dict[str, Any],
     start: tuple,
 ) -> Any:
-    """PyMC model over (w, alpha, beta[, nu]) with the likelihood written point by point."""
+    """PyMC model over (w, alpha, beta[, nu]) with the likelihood written point by point.
+
+    With ``weights``, each point's log-likelihood is multiplied by its weight (a Potential:
+    a frequency weight of k counts the point k times).
+    """
     import pymc as pm
 
     with pm.Model(coords=coords) as model:
@@ -624,10 +673,16 @@ def _nuts_model(
         w = pm.Normal("w", mu=m0, sigma=alpha**-0.5, dims="feature", initval=start[2])
         mu = design @ w
         if likelihood == "normal":
-            pm.Normal("y", mu=mu, sigma=sigma, observed=target, dims="obs")
+            noise = {"dist": pm.Normal, "mu": mu, "sigma": sigma}
         else:
-            nu = priors["nu"].to_pymc("nu")
-            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=target, dims="obs")
+            noise = {"dist": pm.StudentT, "nu": priors["nu"].to_pymc("nu"), "mu": mu,
+                     "sigma": sigma}
+        dist = noise.pop("dist")
+        if weights is None:
+            dist("y", **noise, observed=target, dims="obs")
+        else:
+            point = pm.logp(dist.dist(**noise), target)
+            pm.Potential("weighted_log_likelihood", (pm.Data("weights", weights) * point).sum())
     return model
 
 

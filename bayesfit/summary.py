@@ -9,8 +9,13 @@ a regression table. It only holds and formats numbers; each estimator computes i
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from bayesfit._backend import to_numpy
 
 __all__ = ["RegressionSummary"]
 
@@ -69,6 +74,32 @@ class RegressionSummary:
         self.statistics = dict(statistics)
         self.level = float(level)
         self.interval = interval
+
+    @classmethod
+    def from_columns(
+        cls,
+        title: str,
+        names: Sequence[Any],
+        columns: dict[str, Any],
+        statistics: dict[str, Any],
+        level: float,
+        interval: str,
+        *,
+        index_names: Sequence[str] = ("feature",),
+    ) -> RegressionSummary:
+        """Build a summary from coefficient columns (1-D arrays, one entry per name).
+
+        ``names`` are the row labels: feature names, or tuples of labels with one
+        ``index_names`` entry each, e.g. ``("class", "feature")``.
+        """
+        import pandas as pd
+
+        if len(index_names) == 1:
+            index = pd.Index(list(names), name=index_names[0])
+        else:
+            index = pd.MultiIndex.from_tuples(list(names), names=list(index_names))
+        data = {k: np.asarray(to_numpy(v), dtype=np.float64) for k, v in columns.items()}
+        return cls(title, pd.DataFrame(data, index=index), statistics, level, interval)
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
         table = self.coefficients

@@ -107,6 +107,9 @@ X2 = x[:, None]
 X3D = np.zeros((8, 1, 1))
 TWO_FEATURES = np.zeros((8, 2))
 
+W = np.ones(8)  # valid sample weights
+BAD_WEIGHTS = {"negative": _with(W, -1.0), "all zero": np.zeros(8), "length": np.ones(7)}
+
 # -- the four estimators ---------------------------------------------------------------------------
 
 ESTIMATORS = {
@@ -126,6 +129,16 @@ for est, make in ESTIMATORS.items():
         array_cases(entry, "y", t, lambda v, m=method, k=make: getattr(k(), m)(x, v),
                     wrong_shape=np.zeros((8, 2)))
         _add(entry, "y", "length", lambda m=method, k=make: getattr(k(), m)(x, t[:-1]))
+    for method in ("fit", "partial_fit"):
+        array_cases(f"{est}.{method}", "sample_weight", W,
+                    lambda v, m=method, k=make: getattr(k(), m)(x, t, v),
+                    wrong_shape=np.ones((8, 2)), skip=("none",))
+        value_cases(f"{est}.{method}", "sample_weight", BAD_WEIGHTS,
+                    lambda v, m=method, k=make: getattr(k(), m)(x, t, v))
+    array_cases(f"{est}.fit_stream", "sample_weight", W,
+                lambda v, k=make: k().fit_stream([(x, t, v)]), skip=("none",))
+    value_cases(f"{est}.fit_stream", "sample_weight", BAD_WEIGHTS,
+                lambda v, k=make: k().fit_stream([(x, t, v)]))
     _add(f"{est}.partial_fit", "X", "features",
          lambda f=fitted: f.__class__(B.Polynomial(2)).fit(x, t).partial_fit(TWO_FEATURES, t))
     entry = f"{est}.fit_stream"
@@ -170,6 +183,9 @@ array_cases("BayesianRegression.fit", "prior_cov", np.eye(M),
             wrong_shape=np.eye(M + 1), skip=("empty", "none"))
 value_cases("BayesianRegression.fit", "prior_cov", {"not PD": -np.eye(M)},
             lambda v: bf.BayesianRegression(B.Polynomial(2), prior_cov=v).fit(x, t))
+value_cases("MLERegression.fit", "rcond",
+            {"negative": -1e-3, "above one": 2.0, "nan": np.nan, "string": "1e-8", "bool": True},
+            lambda v: ESTIMATORS["MLERegression"](rcond=v).fit(x, t))
 for param, bads in {
     "alpha_init": BAD_POSITIVE, "beta_init": BAD_POSITIVE, "max_iter": BAD_POSITIVE_INT,
     "tol": BAD_POSITIVE, "global_search": BAD_BOOL,
@@ -199,6 +215,9 @@ est = "PyMCRegression"
 array_cases(f"{est}.fit", "X", X2, lambda v: _pymc().fit(v, t), wrong_shape=X3D)
 array_cases(f"{est}.fit", "y", t, lambda v: _pymc().fit(x, v), wrong_shape=np.zeros((8, 2)))
 _add(f"{est}.fit", "y", "length", lambda: _pymc().fit(x, t[:-1]))
+array_cases(f"{est}.fit", "sample_weight", W, lambda v: _pymc().fit(x, t, v),
+            wrong_shape=np.ones((8, 2)), skip=("none",))
+value_cases(f"{est}.fit", "sample_weight", BAD_WEIGHTS, lambda v: _pymc().fit(x, t, v))
 array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _pymc(prior_mean=v).fit(x, t),
             wrong_shape=np.zeros(M + 1), skip=("empty", "none"))
 for param, bads in {
@@ -575,6 +594,8 @@ value_cases("streaming.iter_array_chunks", "chunksize", BAD_POSITIVE_INT,
             lambda v: list(bf.streaming.iter_array_chunks(x, t, chunksize=v)))
 _add("streaming.iter_array_chunks", "y", "length",
      lambda: list(bf.streaming.iter_array_chunks(x, t[:-1])))
+_add("streaming.iter_array_chunks", "sample_weight", "length",
+     lambda: list(bf.streaming.iter_array_chunks(x, t, sample_weight=W[:-1])))
 
 
 @pytest.fixture(scope="module")
@@ -589,6 +610,8 @@ CSV_CASES = {
     "y:list": (dict(x="x", y=["t"]), "y"),
     "x:missing column": (dict(x="nope", y="t"), "nope"),
     "chunksize:zero": (dict(x="x", y="t", chunksize=0), "chunksize"),
+    "sample_weight:int": (dict(x="x", y="t", sample_weight=1), "sample_weight"),
+    "sample_weight:missing column": (dict(x="x", y="t", sample_weight="w"), "w"),
 }
 
 DATA = (x, t, x, t)

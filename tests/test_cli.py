@@ -195,6 +195,22 @@ def test_quiet_prints_only_the_table(tmp_path, capsys):
     assert "bayesfit compare: warning: MLE M=12: the design matrix is rank deficient" in err
 
 
+@pytest.mark.parametrize("method", ["mle", "map", "bayes", "evidence"])
+def test_values_whose_squares_overflow_are_one_error_line(tmp_path, method):
+    # A new user's CSV with a 1e300 in it: one line naming the value and row, exit 1.
+    path = tmp_path / "huge.csv"
+    path.write_text("x,y\n0,1\n1,2\n2,2.5\n1e300,3\n4,5\n5,4\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bayesfit", "fit", str(path), "--x", "x", "--y", "y",
+         "--method", method], capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "bayesfit fit: error: X contains 1e+300 at row 3, column 0, whose square overflows "
+        "float64: rescale the data (e.g. standardise it, or change its units)"
+    ]
+
+
 def test_read_columns_strips_and_handles_bom(tmp_path):
     path = tmp_path / "d.csv"
     path.write_bytes("\ufeff a , b \n 1 , 2\n\n3,4\n".encode())

@@ -49,7 +49,7 @@ def test_idata_groups_dims_and_coords(fitted, data):
     assert list(post.data_vars) == ["w", "alpha", "beta", "sigma"]
     assert post["w"].dims == ("chain", "draw", "feature")
     names = list(fitted.basis_.get_feature_names_out())
-    assert list(post["feature"].values) == names == ["1", "x0", "x0^2"]
+    assert list(post["feature"].values) == names == ["intercept", "x0", "x0^2"]
     assert post["w"].shape == (2, 1000, 3)
     for name in ("alpha", "beta", "sigma"):
         assert post[name].dims == ("chain", "draw")
@@ -58,11 +58,41 @@ def test_idata_groups_dims_and_coords(fitted, data):
     assert fitted.method_ == "collapsed"
 
 
-def test_summary_has_diagnostics(fitted):
-    table = fitted.summary()
+def test_arviz_summary_has_diagnostics(fitted):
+    table = fitted.arviz_summary()
     assert {"mean", "sd", "ess_bulk", "r_hat"} <= set(table.columns)
-    assert "w[x0]" in table.index and "alpha" in table.index
+    assert "w[x0]" in table.index and "w[intercept]" in table.index and "alpha" in table.index
     assert table.loc["beta", "r_hat"] <= 1.01
+
+
+def test_summary_is_the_regression_table_of_the_draws(fitted, data):
+    import arviz as az
+
+    s = fitted.summary(level=0.9)
+    assert isinstance(s, bf.RegressionSummary) and s.interval == "credible"
+    table = s.coefficients
+    assert list(table.index) == ["intercept", "x0", "x0^2"]
+    assert list(table.columns) == ["estimate", "std_error", "lower", "upper", "ess_bulk", "r_hat"]
+    w = fitted.idata_["posterior"]["w"].values.reshape(-1, 3)
+    np.testing.assert_allclose(table["estimate"], w.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["std_error"], w.std(axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(table["lower"], np.quantile(w, 0.05, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["upper"], np.quantile(w, 0.95, axis=0), rtol=1e-12)
+    reference = az.summary(fitted.idata_, var_names=["w"], round_to="none")
+    np.testing.assert_allclose(table["ess_bulk"], reference["ess_bulk"], rtol=1e-6)
+    np.testing.assert_allclose(table["r_hat"], reference["r_hat"], atol=0.01)
+    x, t = data
+    Phi = np.vander(x, 3, increasing=True)
+    resid = t - Phi @ fitted.coef_
+    stats = s.statistics
+    assert stats["n_samples"] == 40 and stats["n_params"] == 3 and stats["df_resid"] == 37
+    assert stats["r2"] == pytest.approx(1 - resid @ resid / np.sum((t - t.mean()) ** 2), rel=1e-9)
+    sigma = fitted.beta_**-0.5
+    assert stats["log_likelihood"] == pytest.approx(
+        scipy.stats.norm.logpdf(t, Phi @ fitted.coef_, sigma).sum(), rel=1e-9
+    )
+    assert stats["alpha"] == fitted.alpha_ and stats["beta"] == fitted.beta_
+    assert stats["aic"] is None and stats["log_evidence"] is None and stats["gamma"] is None
 
 
 def test_full_bayes_weights_close_to_evidence_approximation(fitted, data):
@@ -181,7 +211,7 @@ def test_dataframe_feature_names_become_coords():
     x, t = bf.datasets.linear(30, seed=5)
     frame = pd.DataFrame({"dose": x})
     model = bf.PyMCRegression(draws=1000, random_seed=2, **FAST).fit(frame, t)
-    assert list(model.idata_["posterior"]["feature"].values) == ["1", "dose"]
+    assert list(model.idata_["posterior"]["feature"].values) == ["intercept", "dose"]
     assert model.predict(frame.iloc[:3]).shape == (3,)
 
 
@@ -406,7 +436,7 @@ def test_collapsed_and_nuts_agree():
         post = model.idata_["posterior"]
         assert list(post.data_vars) == ["w", "alpha", "beta", "sigma"]
         assert post["w"].dims == ("chain", "draw", "feature")
-        assert list(post["feature"].values) == ["1", "x0"]
+        assert list(post["feature"].values) == ["intercept", "x0"]
         np.testing.assert_array_equal(model.idata_["observed_data"]["y"].values, t)
     summaries = {}
     for method, model in fits.items():
