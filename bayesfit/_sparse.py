@@ -332,18 +332,24 @@ class _Solver:
         return CDResult(self.as_array(w), max_iter, kkt, False)
 
     def from_cold(self, l1: float, l2: float, *, tol: float, max_iter: int) -> CDResult:
+        """Solve from no start: see :func:`elastic_net`. ``max_iter`` bounds all the steps."""
+        if l1 == 0.0:  # no L1: every informative weight is on, one exact step solves it
+            start = self.as_array([1.0 if j in self.usable else 0.0 for j in range(self.M)])
+            return self.solve(0.0, l2, start, tol=tol, max_iter=max_iter)
         scales = []
-        if l1 > 0.0:
-            c = (self.scale if self.M else 0.0) / l1
-            while c > 1.0 / _PRELUDE_RATIO:
-                scales.append(c)
-                c *= _PRELUDE_RATIO
+        c = self.scale / l1
+        while c > 1.0 / _PRELUDE_RATIO:
+            scales.append(c)
+            c *= _PRELUDE_RATIO
         scales.append(1.0)
-        w, n_iter = None, 0
+        w, used = None, 0
         for c in scales:
-            result = self.solve(c * l1, c * l2, w, tol=tol, max_iter=max_iter)
-            w, n_iter = result.w, n_iter + result.n_iter
-        return result._replace(n_iter=n_iter)
+            result = self.solve(c * l1, c * l2, w, tol=tol, max_iter=max_iter - used)
+            w, used = result.w, used + result.n_iter
+            if used >= max_iter and c != 1.0:  # out of iterations before the target
+                kkt = kkt_residual(self.G, self.b, w, l1, l2, xp=self.xp)
+                return CDResult(w, used, kkt, False)
+        return result._replace(n_iter=used)
 
 
 def coordinate_descent(
@@ -396,7 +402,8 @@ def elastic_net(
     problem is solved at :math:`c\,(\lambda_1, \lambda_2)` for :math:`c` halving from
     :math:`\lambda_{max}/\lambda_1` (:math:`\lambda_{max} = \max_j |b_j|`, where
     :math:`w = 0` becomes optimal) down to 1, each from the previous solution, as glmnet
-    does: the support grows a few weights at a time. ``n_iter`` counts all the iterations.
+    does: the support grows a few weights at a time. ``n_iter`` counts all the iterations,
+    and ``max_iter`` bounds them.
     """
     return _Solver(G, b, xp=xp).from_cold(l1, l2, tol=tol, max_iter=max_iter)
 

@@ -174,6 +174,26 @@ for est in ("MAPRegression", "BayesianRegression"):
     for param in ("alpha", "beta"):
         value_cases(f"{est}.fit", param, BAD_POSITIVE,
                     lambda v, e=est, p=param: ESTIMATORS[e](**{p: v}).fit(x, t))
+for param, bads in {
+    "prior": {"unknown": "horseshoe", "none": None, "int": 1},
+    "l1_ratio": {"negative": -0.1, "above one": 1.5, "nan": np.nan, "string": "0.5", "none": None},
+    "penalize_bias": {"string": "yes", "int": 2},
+    "tol": BAD_POSITIVE,
+    "max_iter": BAD_POSITIVE_INT,
+}.items():
+    value_cases("MAPRegression.fit", param, bads,
+                lambda v, p=param: ESTIMATORS["MAPRegression"](prior="elastic_net",
+                                                               **{p: v}).fit(x, t))
+for prior in ("laplace", "elastic_net"):
+    for param in ("alpha", "beta"):
+        value_cases(f"MAPRegression.fit[{prior}]", param, BAD_POSITIVE,
+                    lambda v, p=param, q=prior: ESTIMATORS["MAPRegression"](
+                        prior=q, **{p: v}).fit(x, t))
+LASSO = ESTIMATORS["MAPRegression"](prior="laplace").fit(x, t)
+array_cases("MAPRegression.path", "alphas", np.array([1.0, 0.1]), lambda v: LASSO.path(v),
+            wrong_shape=np.ones((2, 2)), skip=("bool",))
+value_cases("MAPRegression.path", "alphas", {"zero": [1.0, 0.0], "negative": [-1.0]},
+            lambda v: LASSO.path(v))
 M = 3  # weights of Polynomial(2)
 array_cases("BayesianRegression.fit", "prior_mean", np.zeros(M),
             lambda v: bf.BayesianRegression(B.Polynomial(2), prior_mean=v).fit(x, t),

@@ -35,6 +35,8 @@ def _expected(estimator):
     [
         bf.MLERegression(),
         bf.MAPRegression(),
+        bf.MAPRegression(prior="laplace", alpha=0.1),
+        bf.MAPRegression(prior="elastic_net", l1_ratio=0.3),
         bf.BayesianRegression(),
         bf.EvidenceRegression(),
         bf.EvidenceRegression(Polynomial(2)),
