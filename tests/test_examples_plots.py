@@ -31,6 +31,7 @@ def _run(name, out, monkeypatch, capsys):
         ("posterior_plots.py", ["posterior_plots.png"]),
         ("sequential_learning.py", ["sequential_learning.png"]),
         ("model_selection.py", ["model_selection.png"]),
+        ("sparse_priors.py", ["sparse_priors.png"]),
     ],
 )
 def test_example_writes_its_figures(name, files, tmp_path, monkeypatch, capsys):
@@ -67,3 +68,11 @@ def test_model_selection_prefers_a_middle_degree(tmp_path, monkeypatch, capsys):
     stdout = _run("model_selection.py", tmp_path, monkeypatch, capsys)
     best = int(re.search(r"best degree by evidence: M = (\d+)", stdout)[1])
     assert 3 <= best <= 6  # neither the straight line nor the degree-9 polynomial
+
+
+def test_sparse_priors_path_is_sklearns_lasso_path(tmp_path, monkeypatch, capsys):
+    stdout = _run("sparse_priors.py", tmp_path, monkeypatch, capsys)
+    difference = float(re.search(r"lasso_path: (\S+)", stdout)[1])
+    assert difference < 1e-6  # weights of order 10: a relative 1e-7
+    counts = [int(c) for c in re.search(r"weakest: ([\d ]+)", stdout)[1].split()]
+    assert counts[0] == 0 and counts[-1] == 10 and counts == sorted(counts)
