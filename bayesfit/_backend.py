@@ -253,9 +253,25 @@ def _blas_controller() -> Any:
     return ThreadpoolController()
 
 
-def single_blas_thread() -> Any:
+# Whether this thread is inside single_blas_thread() already: entering threadpoolctl's limit
+# costs ~30 us, which a loop of small solves (a lasso path) would pay on every solve.
+_one_blas_thread: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "bayesfit_one_blas_thread", default=False
+)
+
+
+@contextlib.contextmanager
+def single_blas_thread() -> Iterator[None]:
     """Return a context in which the BLAS libraries (NumPy's, SciPy's) use one thread."""
-    return _blas_controller().limit(limits=1)
+    if _one_blas_thread.get():  # nested: the limit is in force already
+        yield
+        return
+    token = _one_blas_thread.set(True)
+    try:
+        with _blas_controller().limit(limits=1):
+            yield
+    finally:
+        _one_blas_thread.reset(token)
 
 
 def small_dense_threads(order: int) -> Any:
