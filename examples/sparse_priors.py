@@ -1,4 +1,4 @@
-"""Priors as regularizers on the diabetes data: the paths of the Gaussian, Laplace and elastic-net MAP.
+"""The MAP paths under the Gaussian, Laplace and elastic-net priors on the diabetes data.
 
     python examples/sparse_priors.py [--out DIR]
 
