@@ -30,6 +30,8 @@ _LAZY = {
     "compare_estimators": "bayesfit.compare",
     "ComparisonReport": "bayesfit.compare",
     "PyMCRegression": "bayesfit.pymc_models",
+    "FullBayesRegression": "bayesfit.fullbayes",
+    "fullbayes": "bayesfit.fullbayes",
     "priors": "bayesfit.priors",
     "pymc_models": "bayesfit.pymc_models",
     "basis": "bayesfit.basis",

@@ -23,6 +23,7 @@ import functools
 import itertools
 import math
 import os
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from bayesfit._backend import (
 )
 from bayesfit._linalg import cholesky, cholesky_inverse, logdet_from_cholesky, solve_lower
 from bayesfit._warnings import warn
-from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
+from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning, NumericalWarning
 
 __all__ = [
     "Eigen",
@@ -50,8 +51,10 @@ __all__ = [
     "QRStats",
     "SufficientStats",
     "eigen_posterior_mean",
+    "eigen_weight_draws",
     "evidence_at",
     "evidence_fit",
+    "evidence_start",
     "gram",
     "least_squares",
     "posterior_from_stats",
@@ -582,6 +585,27 @@ def eigen_posterior_mean(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleType) -
     return beta[:, None] * eig.b / (alpha[:, None] + beta[:, None] * eig.lam)
 
 
+def eigen_weight_draws(eig: Eigen, alpha: Any, beta: Any, z: Any, *, xp: ModuleType) -> Any:
+    r"""Return exact draws :math:`w \sim \mathcal N(m_N, S_N)`, one per :math:`(\alpha, \beta)`.
+
+    ``alpha`` and ``beta`` of shape (K,) and standard normals ``z`` of shape (K, M) give
+    weights of shape (K, M). In the eigenbasis of :math:`\Phi^T\Phi` the posterior
+    covariance :math:`S_N = A^{-1}` is diagonal (PRML eqs. 3.53-3.54):
+
+    .. math::
+
+        w = V\,\frac{\beta b + z\sqrt{\alpha + \beta\lambda}}{\alpha + \beta\lambda},
+        \qquad z \sim \mathcal N(0, I).
+
+    Draws of :math:`(\alpha, \beta)` from their posterior (MCMC or the quadrature of
+    :class:`~bayesfit.FullBayesRegression`) turned into weights this way are draws from the
+    joint posterior :math:`p(w, \alpha, \beta \mid t)`.
+    """
+    mean = eigen_posterior_mean(eig, alpha, beta, xp=xp)
+    scale = 1.0 / xp.sqrt(alpha[:, None] + beta[:, None] * eig.lam)
+    return (mean + z * scale) @ xp.matrix_transpose(eig.V)
+
+
 def evidence_at(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleType) -> EvidenceTerms:
     r"""Return :math:`\gamma, E_W, E_D` and the log evidence at each :math:`(\alpha, \beta)`.
 
@@ -814,3 +838,23 @@ def evidence_fit(
         mean=mean,
         cov=cov,
     )
+
+
+def evidence_start(
+    stats: SufficientStats, *, xp: ModuleType, limits: tuple[float, float] = (1e-10, 1e10)
+) -> tuple[float, float]:
+    r"""Return the evidence optimum :math:`(\alpha, \beta)`, clipped to ``limits``: a start.
+
+    Samplers and the quadrature of :class:`~bayesfit.FullBayesRegression` start from it. The
+    optimum can sit at a boundary (:math:`\alpha \to \infty` when the data are pure noise),
+    where gradients are useless: hence the clipping. The evidence iteration's own warnings
+    (a boundary, no convergence) do not concern a starting point and are not shown.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BayesfitWarning)
+        fit = evidence_fit(
+            stats, alpha_init=None, beta_init=None, max_iter=200, tol=1e-6, global_search=True,
+            xp=xp,
+        )
+    lo, hi = limits
+    return min(max(fit.alpha, lo), hi), min(max(fit.beta, lo), hi)

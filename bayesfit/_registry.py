@@ -18,6 +18,7 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
     "PyMCRegression": "bayesfit.pymc_models",
+    "FullBayesRegression": "bayesfit.fullbayes",
 }
 
 

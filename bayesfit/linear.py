@@ -52,6 +52,7 @@ from bayesfit._validation import (
     check_array,
     check_features,
     check_finite,
+    check_random_state,
     check_sample_weight,
     check_squares,
     check_value,
@@ -60,8 +61,8 @@ from bayesfit._validation import (
 )
 from bayesfit._warnings import warn
 from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
-from bayesfit.posterior import GaussianPosterior, Predictive
-from bayesfit.summary import RegressionSummary
+from bayesfit.posterior import GaussianPosterior, PosteriorDraws, Predictive
+from bayesfit.summary import LooResult, RegressionSummary
 
 __all__ = [
     "BayesianRegression",
@@ -970,6 +971,134 @@ class _BayesianModel(_ConjugateModel):
         Phi = self._design(X)
         return self.posterior_.sample(n, random_state) @ get_namespace(Phi).matrix_transpose(
             Phi
+        )
+
+    # -- model comparison ----------------------------------------------------------------------
+    def loo(self, X: Any, y: Any) -> LooResult:
+        r"""Return exact leave-one-out cross-validation on the training data, at fixed precisions.
+
+        Each point's predictive density given all the others, from the rank-one downdate of
+        the posterior (:meth:`GaussianPosterior.loo_log_density`): closed form, no refits,
+        :math:`O(NM^2)` in all. The estimator keeps only the sufficient statistics, so the
+        training data are passed again; they are checked against those statistics.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples,) or (n_samples, n_features)
+            The training inputs (all chunks, for a model fitted with ``partial_fit``).
+        y : array_like of shape (n_samples,)
+            The training targets.
+
+        Returns
+        -------
+        LooResult
+            ``elpd_loo``, its standard error ``se`` (ArviZ's convention), ``p_loo`` and the
+            ``pointwise`` values.
+
+        Raises
+        ------
+        ValueError
+            If ``X, y`` are not the data the model was fitted on.
+
+        Notes
+        -----
+        :math:`\alpha` and :math:`\beta` stay fixed at the fitted values, so for
+        :class:`EvidenceRegression` they stay at the full-data evidence optimum (re-optimising
+        them without each point would be LOO of the whole empirical-Bayes procedure). The
+        log evidence sums one-step-ahead predictions, :math:`\ln p(t) = \sum_n \ln p(t_n \mid
+        t_{<n})` from the prior on (PRML 3.4), while LOO predicts each point from all the
+        others: the two rank models differently when the prior matters.
+
+        Examples
+        --------
+        >>> import bayesfit as bf
+        >>> x, t = bf.datasets.sinusoid(20, seed=0)
+        >>> model = bf.EvidenceRegression(bf.basis.Polynomial(3)).fit(x, t)
+        >>> result = model.loo(x, t)
+        >>> result.pointwise.shape, result.elpd_loo < result.elpd_loo + result.p_loo
+        ((20,), True)
+        """
+        check_is_fitted(self, "posterior_")
+        Xa, ya, xp = check_X_y(X, y)
+        check_features(self, Xa, X, reset=False)
+        self._check_training_data(Xa, ya, xp=xp)
+        Phi = self.basis_._design(Xa)
+        dtype = self.posterior_.mean.dtype
+        Phi, ya = xp.astype(Phi, dtype, copy=False), xp.astype(ya, dtype, copy=False)
+        elpd_i = self.posterior_.loo_log_density(Phi, ya, self._beta())
+        return LooResult.from_pointwise(elpd_i, self._log_density(X, ya))
+
+    def _check_training_data(self, X: Any, y: Any, *, xp: Any) -> None:
+        stats = self._chunk_stats(X, y, None, xp=xp)
+        fitted = self.stats_
+        eps = float(xp.finfo(fitted.xtx.dtype).eps)
+        tol = 1e3 * max(stats.n, 1) * eps
+
+        def differs(a: Any, b: Any) -> bool:
+            a, b = xp.astype(a, fitted.xtx.dtype), b
+            scale = float(xp.max(xp.abs(b))) if b.ndim else abs(float(b))
+            return float(xp.max(xp.abs(a - b))) > tol * max(scale, 1e-300)
+
+        if stats.n != fitted.n or any(
+            differs(a, b)
+            for a, b in ((stats.xtx, fitted.xtx), (stats.xty, fitted.xty), (stats.yty, fitted.yty))
+        ):
+            raise ValueError(
+                f"X, y are not the data the model was fitted on ({stats.n} samples given, "
+                f"{fitted.n} fitted, or other values): leave-one-out needs the training data"
+            )
+
+    def to_arviz(self, X: Any, y: Any, draws: int = 1000, random_seed: Any = None) -> Any:
+        r"""Return ArviZ data of posterior draws with the pointwise log-likelihood on ``X, y``.
+
+        So that ``arviz.loo``, ``arviz.waic`` and ``arviz.compare`` can rank this fit beside
+        :class:`~bayesfit.FullBayesRegression` and :class:`~bayesfit.PyMCRegression` fits of
+        the same data (pass the training data).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples,) or (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+        draws : int, default 1000
+            Independent draws of :math:`w \sim \mathcal N(m_N, S_N)`.
+        random_seed : None, int or numpy.random.Generator
+
+        Returns
+        -------
+        xarray.DataTree
+            Groups ``posterior`` (``w``, dims ``(chain, draw, feature)``, one chain; the
+            fixed ``alpha`` and ``beta`` as attributes), ``log_likelihood`` (``y``, dims
+            ``(chain, draw, obs)``: :math:`\ln\mathcal N(y_i \mid \phi_i^T w_s, \beta^{-1})`)
+            and ``observed_data`` (``y``). NumPy float64, on the host.
+
+        Examples
+        --------
+        >>> import bayesfit as bf
+        >>> x, t = bf.datasets.sinusoid(20, seed=0)
+        >>> model = bf.BayesianRegression(bf.basis.Polynomial(3), alpha=5e-3, beta=11.1)
+        >>> idata = model.fit(x, t).to_arviz(x, t, draws=500, random_seed=0)
+        >>> idata["log_likelihood"]["y"].shape
+        (1, 500, 20)
+        """
+        import xarray as xr
+
+        from bayesfit._arviz import draws_group, log_likelihood_group, observed_group
+
+        check_is_fitted(self, "posterior_")
+        check_value("draws", draws, POSITIVE_INT)
+        rng = check_random_state(random_seed, "random_seed")
+        _, ya, _ = check_X_y(X, y)
+        Phi = to_numpy(self._design(X)).astype(np.float64)
+        w = to_numpy(self.posterior_.sample(draws, rng)).astype(np.float64)
+        t = to_numpy(ya).astype(np.float64)
+        draws_ = PosteriorDraws(w, np.full(w.shape[0], self._beta() ** -0.5))
+        attrs = {"alpha": float(self.alpha_), "beta": self._beta()}
+        return xr.DataTree.from_dict(
+            {
+                "posterior": draws_group({"w": w[None]}, self._feature_names(), attrs),
+                "log_likelihood": log_likelihood_group(draws_, Phi, t, chains=1),
+                "observed_data": observed_group(t),
+            }
         )
 
     def prior(self) -> GaussianPosterior:

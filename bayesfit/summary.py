@@ -18,6 +18,11 @@ import numpy as np
 from bayesfit._backend import to_numpy
 
 __all__ = ["RegressionSummary"]
+from dataclasses import dataclass
+
+from bayesfit._backend import get_namespace
+
+__all__ = ["LooResult", "RegressionSummary"]
 
 
 def _format(value: Any) -> str:
@@ -164,6 +169,52 @@ class RegressionSummary:
         return (
             f"RegressionSummary({self.title!r}, {len(self.coefficients)} coefficients, "
             f"level={self.level:g})"
+        )
+
+
+@dataclass(frozen=True)
+class LooResult:
+    r"""Leave-one-out cross-validation of a fit: the expected log predictive density.
+
+    Attributes
+    ----------
+    elpd_loo : float
+        :math:`\sum_i \ln p(y_i \mid x_i, \mathcal D_{-i})`, in nats.
+    se : float
+        Its standard error, ArviZ's convention: :math:`\sqrt{n\, \widehat{\operatorname{Var}}_i
+        [\text{elpd}_i]}` (sample variance, ``ddof=1``).
+    p_loo : float
+        The effective number of parameters, :math:`\text{lppd} - \text{elpd}_\text{loo}`,
+        where :math:`\text{lppd} = \sum_i \ln p(y_i \mid x_i, \mathcal D)` uses all data.
+    pointwise : array of shape (n,)
+        :math:`\ln p(y_i \mid x_i, \mathcal D_{-i})`, in the data's array namespace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = LooResult.from_pointwise(np.array([-1.0, -2.0]), np.array([-0.5, -1.5]))
+    >>> r.elpd_loo, r.p_loo, round(r.se, 6)
+    (-3.0, 1.0, 1.0)
+    """
+
+    elpd_loo: float
+    se: float
+    p_loo: float
+    pointwise: Any
+
+    @classmethod
+    def from_pointwise(cls, elpd_i: Any, lppd_i: Any) -> LooResult:
+        """Return the result for pointwise leave-one-out and full-data log densities."""
+        xp = get_namespace(elpd_i, lppd_i)
+        n = int(elpd_i.shape[0])
+        elpd = float(xp.sum(elpd_i))
+        var = float(xp.var(elpd_i, correction=1)) if n > 1 else 0.0
+        return cls(elpd, math.sqrt(n * var), float(xp.sum(lppd_i)) - elpd, elpd_i)
+
+    def __repr__(self) -> str:
+        return (
+            f"LooResult(elpd_loo={self.elpd_loo:.6g}, se={self.se:.4g}, p_loo={self.p_loo:.4g}, "
+            f"n={int(self.pointwise.shape[0])})"
         )
 
 

@@ -276,6 +276,65 @@ value_cases(f"{est}.posterior_predictive", "random_state", BAD_RANDOM_STATE,
 value_cases(f"{est}.posterior_predictive", "extend_idata", BAD_BOOL,
             lambda v: _pymc_fitted().posterior_predictive(x, extend_idata=v))
 
+# -- FullBayesRegression (the quadrature: no MCMC) and the draw-based extras --------------------
+
+
+@functools.cache
+def _full_fitted():
+    return bf.FullBayesRegression(B.Polynomial(2), draws=50, chains=2, random_seed=0).fit(x, t)
+
+
+def _full(**kw):
+    return bf.FullBayesRegression(B.Polynomial(2), **kw)
+
+
+est = "FullBayesRegression"
+array_cases(f"{est}.fit", "X", X2, lambda v: _full().fit(v, t), wrong_shape=X3D)
+array_cases(f"{est}.fit", "y", t, lambda v: _full().fit(x, v), wrong_shape=np.zeros((8, 2)))
+_add(f"{est}.fit", "y", "length", lambda: _full().fit(x, t[:-1]))
+array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _full(prior_mean=v).fit(x, t),
+            wrong_shape=np.zeros(M + 1), skip=("empty", "none"))
+for param, bads in {
+    "likelihood": {"unknown": "laplace", "none": None},
+    "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
+    "method": {"unknown": "gibbs"},
+    "draws": BAD_POSITIVE_INT,
+    "chains": BAD_POSITIVE_INT,
+    "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
+    "log_likelihood": {"string": "always", "int": 1, "none": None},
+    "tune": {"negative": -1},
+    "target_accept": {"one": 1.0},
+    "nuts_sampler": {"unknown": "stan"},
+    "basis": {"string": "poly:2"},
+}.items():
+    value_cases(f"{est}.fit", param, bads, lambda v, p=param: _full(**{p: v}).fit(x, t))
+_add(f"{est}.fit", "method", "quadrature for student_t",
+     lambda: _full(method="quadrature", likelihood="student_t").fit(x, t))
+for method in ("predict", "predictive", "posterior_predictive"):
+    array_cases(f"{est}.{method}", "X", X2, lambda v, m=method: getattr(_full_fitted(), m)(v),
+                wrong_shape=TWO_FEATURES)
+for method in ("score", "log_predictive_density", "add_log_likelihood"):
+    array_cases(f"{est}.{method}", "X", X2,
+                lambda v, m=method: getattr(_full_fitted(), m)(v, t), wrong_shape=TWO_FEATURES)
+    array_cases(f"{est}.{method}", "y", t,
+                lambda v, m=method: getattr(_full_fitted(), m)(x, v), wrong_shape=t[:-1])
+value_cases(f"{est}.summary", "level", {"zero": 0.0, "one": 1.0, "nan": np.nan, "string": "0.9"},
+            lambda v: _full_fitted().summary(level=v))
+value_cases(f"{est}.sample_functions", "n", {**BAD_POSITIVE_INT, "more than the draws": 101},
+            lambda v: _full_fitted().sample_functions(x, v))
+
+for est in ("BayesianRegression", "EvidenceRegression"):
+    fitted = FITTED[est]
+    for method in ("loo", "to_arviz"):
+        array_cases(f"{est}.{method}", "X", X2, lambda v, f=fitted, m=method: getattr(f, m)(v, t),
+                    wrong_shape=TWO_FEATURES)
+        array_cases(f"{est}.{method}", "y", t, lambda v, f=fitted, m=method: getattr(f, m)(x, v),
+                    wrong_shape=t[:-1])
+    value_cases(f"{est}.to_arviz", "draws", BAD_POSITIVE_INT,
+                lambda v, f=fitted: f.to_arviz(x, t, draws=v))
+    value_cases(f"{est}.to_arviz", "random_seed", BAD_RANDOM_STATE,
+                lambda v, f=fitted: f.to_arviz(x, t, random_seed=v))
+
 # -- Predictive and GaussianPosterior --------------------------------------------------------------
 
 PRED = FITTED["BayesianRegression"].predictive(x)

@@ -34,7 +34,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    """Default priors, Polynomial(2) basis: three weights named '1', 'x0', 'x0^2'."""
+    """Default priors, Polynomial(2) basis: three weights named 'intercept', 'x0', 'x0^2'."""
     x, t = data
     model = bf.PyMCRegression(bf.basis.Polynomial(2), draws=1000, random_seed=1, **FAST)
     return model.fit(x, t)
@@ -364,6 +364,55 @@ def test_unfitted_and_bad_prediction_input(fitted):
         fitted.posterior_predictive([0.0], extend_idata="yes")
 
 
+def test_log_likelihood_group_lets_arviz_run_loo(fitted, data):
+    import arviz as az
+
+    x, t = data
+    group = fitted.idata_["log_likelihood"]["y"]
+    assert group.dims == ("chain", "draw", "obs") and group.shape == (2, 1000, 40)
+    post = fitted.idata_["posterior"]
+    mu = np.einsum("cdm,nm->cdn", post["w"].values, x[:, None] ** np.arange(3))
+    want = scipy.stats.norm.logpdf(t, mu, post["sigma"].values[..., None])
+    np.testing.assert_allclose(group.values, want, rtol=1e-12, atol=1e-14)
+    result = az.loo(fitted.idata_)
+    assert np.isfinite(result.elpd) and result.n_data_points == 40
+
+
+@pytest.mark.slow  # nutpie's one numba compile: ~10-25 s on two cores
+def test_nutpie_compiles_the_collapsed_model_once(monkeypatch, data):
+    """Two fits on other data (and another number of weights) share one nutpie compile: the
+    statistics go in with with_data. Priors of their own make this a fresh cache entry."""
+    pytest.importorskip("nutpie")
+    compiles = []
+    compile_once = pymc_models._compile_nutpie
+
+    def counting(model):
+        compiles.append(model)
+        return compile_once(model)
+
+    monkeypatch.setattr(pymc_models, "_compile_nutpie", counting)
+    priors = {"alpha": Gamma(1.5, 0.5), "beta": Gamma(1.5, 0.05)}
+    x, t = data
+    fits = [
+        bf.PyMCRegression(basis, priors=priors, nuts_sampler="nutpie", random_seed=3, **FAST)
+        .fit(x, t)
+        for basis in (bf.basis.Polynomial(2), bf.basis.Polynomial(3), bf.basis.Polynomial(2))
+    ]
+    assert len(compiles) == 1
+    assert fits[0].idata_["posterior"]["w"].shape == (2, 1000, 3)
+    assert fits[1].idata_["posterior"]["w"].shape == (2, 1000, 4)
+    # the same seed gives the same draws through the reused compiled model
+    np.testing.assert_array_equal(fits[0].idata_["posterior"]["w"].values,
+                                  fits[2].idata_["posterior"]["w"].values)
+    # and they are draws of the same posterior the exact quadrature integrates
+    exact = bf.FullBayesRegression(bf.basis.Polynomial(2), priors=priors, random_seed=0).fit(x, t)
+    import arviz as az
+
+    post = fits[0].idata_["posterior"].to_dataset()
+    se = float(az.mcse(post, method="mean")["beta"])
+    assert abs(float(post["beta"].mean()) - exact.beta_) < 5 * se
+
+
 def test_import_bayesfit_does_not_import_pymc():
     code = (
         "import sys, bayesfit; bayesfit.PyMCRegression; bayesfit.priors.Gamma(1, 1);"
@@ -432,7 +481,9 @@ def test_collapsed_and_nuts_agree():
     fits = {m: bf.PyMCRegression(method=m, **common).fit(x, t) for m in ("collapsed", "nuts")}
     assert fits["nuts"].method_ == "nuts"
     for model in fits.values():  # one output format whichever method ran
-        assert set(model.idata_.children) == {"posterior", "sample_stats", "observed_data"}
+        assert set(model.idata_.children) == {
+            "posterior", "sample_stats", "observed_data", "log_likelihood"
+        }
         post = model.idata_["posterior"]
         assert list(post.data_vars) == ["w", "alpha", "beta", "sigma"]
         assert post["w"].dims == ("chain", "draw", "feature")

@@ -214,3 +214,20 @@ def test_pymc_nuts_weighted_likelihood_matches_the_collapsed_posterior():
     c, n = sums["collapsed"], sums["nuts"]
     se = np.sqrt(c["mcse_mean"] ** 2 + n["mcse_mean"] ** 2)
     assert np.all(np.abs(c["mean"] - n["mean"]) < 4 * se), (c, n)
+
+
+def test_full_bayes_integer_weights_equal_repeated_rows():
+    # The quadrature integrates the same statistics: its exact moments and ln p(t) agree to
+    # round-off (the draws themselves may take other rejection-sampling proposals).
+    x, t, w = _data(20, seed=9)
+    weighted = bf.FullBayesRegression(draws=200, random_seed=3).fit(x, t, sample_weight=w)
+    repeated = bf.FullBayesRegression(draws=200, random_seed=3).fit(np.repeat(x, w),
+                                                                   np.repeat(t, w))
+    assert weighted.log_marginal_likelihood_ == pytest.approx(
+        repeated.log_marginal_likelihood_, rel=1e-9
+    )
+    assert weighted.alpha_ == pytest.approx(repeated.alpha_, rel=1e-7)
+    assert weighted.beta_ == pytest.approx(repeated.beta_, rel=1e-7)
+    stats = weighted.summary().statistics
+    assert stats["n_samples"] == w.sum()
+    assert stats["log_evidence"] == weighted.log_marginal_likelihood_

@@ -13,7 +13,8 @@ EXPECTED = {"check_fit1d": "bayesfit treats 1-D X as a single feature, as curve 
 # scikit-learn's weights-vs-repetition check fits 15 points of 30 features: with 61 (or 31)
 # weights and 11 distinct rows the data are interpolated, the evidence grows without bound as
 # beta -> inf, and where the search stops on that ridge (or, for PyMC, where its chain starts)
-# depends on round-off. tests/test_sample_weight.py checks the equivalence on posed problems.
+# depends on round-off (for the full-Bayes draws: which rejection-sampling proposals pass).
+# tests/test_sample_weight.py checks the equivalence on posed problems.
 UNBOUNDED_EVIDENCE = {
     "check_sample_weight_equivalence_on_dense_data": "the check's data interpolate: the "
     "evidence has no maximum (beta -> inf), so the fit depends on round-off",
@@ -21,7 +22,7 @@ UNBOUNDED_EVIDENCE = {
 
 
 def _expected(estimator):
-    unbounded = isinstance(estimator, bf.PyMCRegression) or (
+    unbounded = isinstance(estimator, bf.PyMCRegression | bf.FullBayesRegression) or (
         isinstance(estimator, bf.EvidenceRegression) and estimator.basis is not None
     )
     return {**EXPECTED, **UNBOUNDED_EVIDENCE} if unbounded else EXPECTED
@@ -42,6 +43,7 @@ def _expected(estimator):
         bf.EvidenceRegression(Polynomial(2)),
         # seeded: scikit-learn's checks compare two fits; few draws keep them fast (~8 s)
         bf.PyMCRegression(draws=100, tune=100, chains=1, progressbar=False, random_seed=0),
+        bf.FullBayesRegression(draws=100, chains=2, random_seed=0),
     ],
     expected_failed_checks=_expected,
 )

@@ -191,3 +191,13 @@ def test_mle_summary_without_residual_degrees_of_freedom():
     assert np.isnan(s.coefficients["std_error"]).all()
     assert s.statistics["noise_std_unbiased"] is None and s.statistics["r2_adj"] is None
     assert s.statistics["log_likelihood"] == np.inf and s.statistics["r2"] == 1.0
+
+
+def test_loo_result_follows_arvizs_conventions():
+    # elpd = sum, se = sqrt(n * sample variance), p_loo = lppd - elpd (Vehtari et al. 2017)
+    elpd_i, lppd_i = np.array([-1.0, -0.5, -2.5, -1.2]), np.array([-0.9, -0.5, -2.0, -1.0])
+    r = bf.summary.LooResult.from_pointwise(elpd_i, lppd_i)
+    assert r.elpd_loo == pytest.approx(-5.2)
+    assert r.se == pytest.approx(np.sqrt(4 * np.var(elpd_i, ddof=1)))
+    assert r.p_loo == pytest.approx(0.8)
+    assert r.pointwise is elpd_i
