@@ -93,7 +93,6 @@ def gibbs_bayesian_lasso(
     M = xtx.shape[-1]
     penalized = np.ones(M, dtype=bool)
     penalized[list(unpenalized)] = False
-    n_penalized = int(penalized.sum())
     r, delta = lambda2_prior
     a, b = beta_prior
     if unpenalized:
@@ -107,30 +106,37 @@ def gibbs_bayesian_lasso(
     beta_shape = a + 0.5 * (n - len(unpenalized))
 
     # Start each chain from its own prior-like draw of 1/tau^2, so that the chains differ.
-    inv_tau2 = np.where(penalized, rng.exponential(1.0, size=(chains, M)) + 0.5, 0.0)
+    P = np.flatnonzero(penalized)
+    inv_tau2 = np.zeros((chains, M))
+    inv_tau2[:, P] = rng.exponential(1.0, size=(chains, P.size)) + 0.5
     lam2 = np.full(chains, r / delta if delta > 0 else 1.0)
     out_w = np.empty((chains, draws, M))
     out_beta = np.empty((chains, draws))
     out_lam2 = np.empty((chains, draws))
+    gram = np.broadcast_to(xtx, (chains, M, M))
+    rhs = np.broadcast_to(xty, (chains, M))
+    A = np.empty((chains, M, M))
     diagonal = np.arange(M)
     tiny = np.finfo(np.float64).tiny
     for sweep in range(tune + draws):
-        A = np.broadcast_to(xtx, (chains, M, M)).copy()
+        np.copyto(A, gram)
         A[:, diagonal, diagonal] += inv_tau2
-        L = cholesky(A, "Phi^T Phi + D_tau^-1", xp=np_xp)
-        c = solve_lower(L, np.broadcast_to(xty, (chains, M)), xp=np_xp)
+        L = cholesky(
+            A, "Phi^T Phi + D_tau^-1", xp=np_xp,
+            remedy=" (a draw of the noise precision or of the mixing scales under- or "
+            "overflowed): give the noise precision a proper Gamma prior, or rescale the data",
+        )
+        c = solve_lower(L, rhs, xp=np_xp)
         quad = np.maximum(yty - np.einsum("cm,cm->c", c, c), 0.0)
         beta = rng.gamma(beta_shape, 1.0 / (b + 0.5 * quad))
-        z = rng.standard_normal((chains, M))
-        w = solve_lower_transpose(L, c + z / np.sqrt(beta)[:, None], xp=np_xp)
         sigma = 1.0 / np.sqrt(beta)
+        z = rng.standard_normal((chains, M))
+        w = solve_lower_transpose(L, c + z * sigma[:, None], xp=np_xp)
         lam = np.sqrt(lam2)
-        mean = (lam * sigma)[:, None] / np.maximum(np.abs(w), tiny)
-        inv_tau2 = np.where(penalized, rng.wald(mean, np.broadcast_to(lam2[:, None], mean.shape)),
-                            0.0)
-        tau2_sum = np.sum(np.where(penalized, 1.0 / np.where(penalized, inv_tau2, 1.0), 0.0),
-                          axis=1)
-        lam2 = rng.gamma(r + n_penalized, 1.0 / (delta + 0.5 * tau2_sum))
+        mean = (lam * sigma)[:, None] / np.maximum(np.abs(w[:, P]), tiny)
+        inv_tau2[:, P] = rng.wald(mean, np.broadcast_to(lam2[:, None], mean.shape))
+        tau2_sum = np.sum(1.0 / inv_tau2[:, P], axis=1)
+        lam2 = rng.gamma(r + P.size, 1.0 / (delta + 0.5 * tau2_sum))
         if sweep >= tune:
             k = sweep - tune
             out_w[:, k], out_beta[:, k], out_lam2[:, k] = w, beta, lam2
