@@ -243,7 +243,8 @@ array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _pymc(prior_mean=
 for param, bads in {
     "likelihood": {"unknown": "laplace", "none": None},
     "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
-    "method": {"unknown": "gibbs"},
+    "method": {"unknown": "metropolis", "gibbs without weight_prior='laplace'": "gibbs"},
+    "weight_prior": {"unknown": "horseshoe", "none": None, "int": 1},
     "draws": BAD_POSITIVE_INT,
     "tune": {"negative": -1, "float": 2.5, "string": "10"},
     "chains": BAD_POSITIVE_INT,
@@ -297,7 +298,8 @@ array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _full(prior_mean=
 for param, bads in {
     "likelihood": {"unknown": "laplace", "none": None},
     "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
-    "method": {"unknown": "gibbs"},
+    "method": {"unknown": "metropolis", "gibbs without weight_prior='laplace'": "gibbs"},
+    "weight_prior": {"unknown": "horseshoe", "none": None, "int": 1},
     "draws": BAD_POSITIVE_INT,
     "chains": BAD_POSITIVE_INT,
     "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
@@ -310,6 +312,18 @@ for param, bads in {
     value_cases(f"{est}.fit", param, bads, lambda v, p=param: _full(**{p: v}).fit(x, t))
 _add(f"{est}.fit", "method", "quadrature for student_t",
      lambda: _full(method="quadrature", likelihood="student_t").fit(x, t))
+# the Bayesian lasso: conjugate Gamma priors under "lambda" and "beta", Gibbs, normal noise
+for param, bads in {
+    "priors": {"sigma": {"sigma": bf.priors.HalfNormal(1.0)},
+               "alpha": {"alpha": bf.priors.Gamma(1.0, 1.0)},
+               "lambda not Gamma": {"lambda": bf.priors.HalfCauchy(1.0)},
+               "beta not Gamma": {"beta": bf.priors.LogNormal(0.0, 1.0)}},
+    "method": {"quadrature": "quadrature", "nuts": "nuts", "collapsed": "collapsed"},
+    "likelihood": {"student_t": "student_t"},
+    "prior_mean": {"zeros": np.zeros(M)},
+}.items():
+    value_cases(f"{est}.fit[laplace]", param, bads,
+                lambda v, p=param: _full(weight_prior="laplace", **{p: v}).fit(x, t))
 for method in ("predict", "predictive", "posterior_predictive"):
     array_cases(f"{est}.{method}", "X", X2, lambda v, m=method: getattr(_full_fitted(), m)(v),
                 wrong_shape=TWO_FEATURES)

@@ -49,9 +49,9 @@ def test_one_weight_against_brute_force_quadrature():
     # log posterior on a grid of (w, u = ln beta, v = ln lambda^2), Jacobians included
     xx, xy, yy, n = x @ x, x @ y, y @ y, 30
     w_hat, se = xy / xx, np.sqrt((yy - xy**2 / xx) / (n - 1) / xx)
-    w = np.linspace(w_hat - 12 * se, w_hat + 12 * se, 241)
-    u = np.linspace(np.log(n / yy) - 2.5, np.log(n / yy) + 3.5, 121)
-    v = np.linspace(-12.0, 7.0, 161)
+    w = np.linspace(w_hat - 12 * se, w_hat + 12 * se, 161)
+    u = np.linspace(np.log(n / yy) - 2.5, np.log(n / yy) + 3.5, 81)
+    v = np.linspace(-12.0, 7.0, 121)
     W, U, V = np.meshgrid(w, u, v, indexing="ij")
     beta, lam = np.exp(U), np.exp(V / 2)
     log_p = (0.5 * n * U - 0.5 * beta * (yy - 2 * W * xy + W**2 * xx)  # likelihood
@@ -125,18 +125,26 @@ def _nuts_reference(X, y, lambda2_prior, beta_prior, seed):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_gibbs_agrees_with_nuts_on_the_explicit_model():
-    """Means and sds of the bias, every weight, sigma and lambda within 4 Monte Carlo standard
-    errors (both sides' combined); 80 points, 5 standardized features, 2 of them relevant."""
+def test_full_bayes_laplace_agrees_with_nuts_on_the_explicit_model():
+    """FullBayesRegression(weight_prior="laplace"): means and sds of the bias, every weight,
+    sigma and lambda within 4 Monte Carlo standard errors of NUTS (both sides' combined); 80
+    points, 5 standardized features, 2 of them relevant. NUTS: 2 chains of 2000 draws."""
+    import bayesfit as bf
+
     rng = np.random.default_rng(2008)
     X = rng.normal(size=(80, 5))
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     y = 1.0 + X @ np.array([1.5, -1.0, 0.0, 0.0, 0.0]) + rng.normal(size=80)
-    priors = {"lambda2_prior": (1.0, 0.1), "beta_prior": (1e-6, 1e-6)}
-    gibbs = run(np.column_stack([np.ones(80), X]), y, (0,), **priors, draws=5000, seed=1)
+    model = bf.FullBayesRegression(
+        weight_prior="laplace", draws=5000, tune=500, random_seed=1,
+        priors={"lambda": bf.priors.Gamma(1.0, 0.1), "beta": bf.priors.Gamma(1e-6, 1e-6)},
+    ).fit(X, y)
+    post = model.idata_["posterior"]
+    gibbs = {k: post[k].values for k in ("w", "sigma", "lambda")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        nuts, diverging = _nuts_reference(X, y, seed=2, **priors)
+        nuts, diverging = _nuts_reference(X, y, seed=2, lambda2_prior=(1.0, 0.1),
+                                          beta_prior=(1e-6, 1e-6))
     assert diverging < 10  # the Laplace kink at 0: a few at most, at 0.95 acceptance
     g, n = summary(gibbs), summary(nuts)
     for stat in ("mean", "sd"):
@@ -193,3 +201,124 @@ def test_the_laplace_prior_is_the_scale_mixture():
         laplace = scipy.stats.laplace.pdf(w, 0.0, s / lam)
         assert mixture == pytest.approx(laplace, rel=1e-4)
     assert scipy.special.gamma(1.0) == 1.0
+
+
+# -- FullBayesRegression(weight_prior="laplace"): the estimator around the sampler --------------
+
+
+def _lasso_data(n=60, seed=7):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    return X, 0.5 + X @ np.array([2.0, 0.0, -1.0, 0.0]) + 0.5 * rng.normal(size=n)
+
+
+@pytest.mark.filterwarnings("ignore::bayesfit.ConvergenceWarning")  # short chains
+def test_full_bayes_laplace_output_is_the_samplers():
+    import bayesfit as bf
+
+    X, y = _lasso_data()
+    model = bf.FullBayesRegression(weight_prior="laplace", draws=400, tune=200, chains=3,
+                                   random_seed=3).fit(X, y)
+    post = model.idata_["posterior"]
+    assert model.method_ == "gibbs" and post.attrs["method"] == "gibbs"
+    assert list(post.data_vars) == ["w", "alpha", "beta", "sigma", "lambda"]
+    assert post["w"].dims == ("chain", "draw", "feature") and post["w"].shape == (3, 400, 5)
+    assert list(post["feature"].values) == ["intercept", "x0", "x1", "x2", "x3"]
+    # the sampler itself, on the statistics written out here, with the same generator
+    Phi = np.column_stack([np.ones(60), X])
+    direct = run(Phi, y, (0,), (1.0, 0.1), (1e-6, 1e-6), draws=400, chains=3, tune=200,
+                 seed=3)
+    for name in ("w", "sigma", "lambda"):
+        np.testing.assert_allclose(post[name].values, direct[name], rtol=1e-9)
+    # alpha is the Laplace rate lambda / sigma (MAPRegression's alpha)
+    np.testing.assert_allclose(post["alpha"].values, direct["lambda"] / direct["sigma"])
+    np.testing.assert_allclose(model.coef_, direct["w"].mean(axis=(0, 1)), rtol=1e-9)
+    assert model.alpha_ == pytest.approx(float(post["alpha"].mean()))
+    assert np.isnan(model.log_marginal_likelihood_)
+    # the predictive of the draws, the summary of the draws
+    mean, std = model.predict(X[:4], return_std=True)
+    np.testing.assert_allclose(mean, Phi[:4] @ model.coef_, rtol=1e-12)
+    draws_w = direct["w"].reshape(-1, 5)
+    var = np.var(draws_w @ Phi[:4].T, axis=0) + np.mean(direct["sigma"].ravel() ** 2)
+    np.testing.assert_allclose(std, np.sqrt(var), rtol=1e-9)
+    s = model.summary()
+    np.testing.assert_allclose(s.coefficients["std_error"], draws_w.std(axis=0, ddof=1))
+    assert s.statistics["lambda"] == pytest.approx(direct["lambda"].mean())
+    assert s.interval == "credible" and np.all(s.coefficients["r_hat"] < 1.05)
+
+
+def test_full_bayes_laplace_log_likelihood_is_written_below_its_cap(monkeypatch):
+    import bayesfit as bf
+    from bayesfit import _arviz
+
+    X, y = _lasso_data()
+    settings = {"weight_prior": "laplace", "draws": 100, "tune": 100, "chains": 2,
+                "random_seed": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bf.ConvergenceWarning)  # 200 draws
+        model = bf.FullBayesRegression(**settings).fit(X, y)
+        ll = model.idata_["log_likelihood"]["y"]
+        post = model.idata_["posterior"]
+        mu = np.einsum("cdm,nm->cdn", post["w"].values, np.column_stack([np.ones(60), X]))
+        want = scipy.stats.norm.logpdf(y, mu, post["sigma"].values[..., None])
+        np.testing.assert_allclose(ll.values, want, rtol=1e-12)
+        monkeypatch.setattr(_arviz, "LOG_LIKELIHOOD_AUTO_MAX", 200 * 60 - 1)
+        assert "log_likelihood" not in bf.FullBayesRegression(**settings).fit(X, y).idata_
+        capped = bf.FullBayesRegression(**settings).fit(X, y)
+        assert "log_likelihood" in capped.add_log_likelihood(X, y).idata_.children
+
+
+@pytest.mark.filterwarnings("ignore::bayesfit.ConvergenceWarning")  # short chains
+def test_full_bayes_laplace_round_trips_and_weights_are_repeated_rows():
+    import json
+
+    import bayesfit as bf
+
+    X, y = _lasso_data()
+    settings = {"weight_prior": "laplace", "draws": 300, "tune": 100, "random_seed": 4}
+    model = bf.FullBayesRegression(**settings).fit(X, y)
+    back = bf.FullBayesRegression.from_dict(json.loads(json.dumps(model.to_dict())))
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+    np.testing.assert_array_equal(back.idata_["posterior"]["lambda"],
+                                  model.idata_["posterior"]["lambda"])
+    counts = np.random.default_rng(0).integers(0, 3, size=60)
+    weighted = bf.FullBayesRegression(**settings).fit(X, y, sample_weight=counts)
+    repeated = bf.FullBayesRegression(**settings).fit(np.repeat(X, counts, axis=0),
+                                                      np.repeat(y, counts))
+    np.testing.assert_allclose(weighted.idata_["posterior"]["w"],
+                               repeated.idata_["posterior"]["w"], rtol=1e-6, atol=1e-9)
+
+
+def test_full_bayes_laplace_shrinks_like_its_map():
+    # With lambda fixed by a tight prior, the posterior mode of the weights is the lasso at
+    # the matching strength; the posterior mean is shrunk toward it, and the irrelevant
+    # weights' posteriors centre on 0 (credible intervals covering it).
+    import bayesfit as bf
+
+    X, y = _lasso_data(n=200)
+    model = bf.FullBayesRegression(weight_prior="laplace", draws=2000, random_seed=5).fit(X, y)
+    table = model.summary().coefficients
+    for feature in ("x1", "x3"):
+        assert table.loc[feature, "lower"] < 0.0 < table.loc[feature, "upper"]
+    for feature in ("x0", "x2"):
+        assert not table.loc[feature, "lower"] < 0.0 < table.loc[feature, "upper"]
+
+
+def test_full_bayes_laplace_bad_settings_are_named():
+    import bayesfit as bf
+
+    X, y = _lasso_data()
+    cases = [
+        ({"method": "quadrature"}, "sampled by method='gibbs'"),
+        ({"likelihood": "student_t"}, "needs likelihood='normal'"),
+        ({"prior_mean": np.zeros(5)}, "leave prior_mean=None"),
+        ({"priors": {"sigma": bf.priors.HalfNormal(1.0)}}, "give 'beta' instead"),
+        ({"priors": {"lambda": bf.priors.HalfCauchy(1.0)}}, r"priors\['lambda'\] must be"),
+    ]
+    for kwargs, match in cases:
+        with pytest.raises((ValueError, TypeError), match=match):
+            bf.FullBayesRegression(weight_prior="laplace", **kwargs).fit(X, y)
+    with pytest.raises(ValueError, match="set weight_prior='laplace'"):
+        bf.FullBayesRegression(method="gibbs").fit(X, y)
+    with pytest.raises(ValueError, match="got 1 sample"):
+        bf.FullBayesRegression(weight_prior="laplace").fit(X[:1], y[:1])
