@@ -216,6 +216,40 @@ class ComparisonReport:
             raise ValueError(f"method {method!r} has no log evidence")
         return max(finite)[1]
 
+    def evidence_caption(self) -> str:
+        r"""Return, in words, what the log evidence column says about the degree.
+
+        Names the degree the evidence approximation prefers and its effective number of
+        parameters, says when the curve is too flat to tell the degrees apart, and, where
+        the report has Bayes at a fixed :math:`\alpha, \beta` (PRML fig. 3.14 fixes
+        :math:`\alpha = 5 \times 10^{-3}`), the degree that curve prefers.
+
+        Returns
+        -------
+        str
+        """
+        best = self.best_degree("evidence")
+        degrees, values = self.column("log_evidence", "evidence")
+        finite = [v for v in values if math.isfinite(v)]
+        spread = max(finite) - min(finite)
+        gamma = self.row("evidence", best).gamma
+        parts = [
+            f"with alpha and beta learned (the evidence approximation) the evidence is "
+            f"largest at M={best}, where gamma={gamma:.2g} weights are well determined"
+        ]
+        if len(degrees) > 1 and spread < 2.0:
+            parts.append(
+                f"but it varies by only {spread:.2g} nats over M={degrees[0]}-{degrees[-1]}: "
+                f"{self.x.shape[0]} points cannot tell these degrees apart"
+            )
+        if "bayes" in self.methods:
+            parts.append(
+                f"at the fixed alpha={self.alpha:g}, beta={self.beta:g} (PRML fig. 3.14) it "
+                f"is largest at M={self.best_degree('bayes')}"
+            )
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:] + "."
+
     def to_markdown(self) -> str:
         """Return the table as GitHub-flavoured markdown (4 significant digits, blank = n/a)."""
         names = [f.name for f in fields(ComparisonRow)]

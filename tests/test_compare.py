@@ -268,3 +268,22 @@ def test_column_errors(report):
         report.row("mle", 42)
     assert set(METHODS) >= set(report.methods)
     assert isinstance(report.rows[0], ComparisonRow)
+
+
+def test_evidence_caption_says_what_the_curves_show(report):
+    best, fixed_best = report.best_degree("evidence"), report.best_degree("bayes")
+    caption = report.evidence_caption()
+    gamma = report.models[("evidence", best)].gamma_
+    assert caption.startswith(f"With alpha and beta learned (the evidence approximation) the "
+                              f"evidence is largest at M={best}, where gamma={gamma:.2g}")
+    assert f"(PRML fig. 3.14) it is largest at M={fixed_best}." in caption
+    _, values = report.column("log_evidence", "evidence")
+    flat = max(values) - min(values) < 2.0
+    assert ("cannot tell these degrees apart" in caption) == flat
+    only_evidence = bf.compare_estimators(*report_data(report), degrees=[1, 3],
+                                          methods=["evidence"])
+    assert "PRML fig. 3.14" not in only_evidence.evidence_caption()
+
+
+def report_data(report):
+    return report.x, report.t, report.x_test, report.t_test
