@@ -319,3 +319,22 @@ def test_full_bayes_laplace_bad_settings_are_named():
         bf.FullBayesRegression(method="gibbs").fit(X, y)
     with pytest.raises(ValueError, match="got 1 sample"):
         bf.FullBayesRegression(weight_prior="laplace").fit(X[:1], y[:1])
+
+
+@pytest.mark.filterwarnings("ignore::bayesfit.ConvergenceWarning")  # short chains
+def test_full_bayes_laplace_on_every_backend_and_dtype(xp, dtype_name):
+    # the statistics are summed in the input's namespace (in float64) and sampled on the host:
+    # the draws are the NumPy float64 fit's, up to the input's rounding
+    import bayesfit as bf
+
+    X, y = _lasso_data()
+    settings = {"weight_prior": "laplace", "draws": 200, "tune": 100, "random_seed": 6}
+    reference = bf.FullBayesRegression(**settings).fit(X, y)
+    dtype = getattr(xp, dtype_name)
+    model = bf.FullBayesRegression(**settings).fit(xp.asarray(X, dtype=dtype),
+                                                   xp.asarray(y, dtype=dtype))
+    tol = 1e-5 if dtype_name == "float32" else 1e-10
+    np.testing.assert_allclose(model.idata_["posterior"]["w"], reference.idata_["posterior"]["w"],
+                               rtol=tol, atol=tol)
+    mean = model.predict(xp.asarray(X[:3], dtype=dtype))
+    np.testing.assert_allclose(bf.to_numpy(mean), reference.predict(X[:3]), rtol=tol)
