@@ -782,7 +782,7 @@ class FullBayesRegression(DrawsRegressor):
                 "observed_data": observed_group(t_host),
             }
         )
-        for message in convergence_warnings(idata):
+        for message in convergence_warnings(idata, collapsed_remedy=False):
             warn(message, ConvergenceWarning)
         self._set_draws(idata, "gibbs", priors)
         self.log_marginal_likelihood_ = math.nan

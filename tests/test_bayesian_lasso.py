@@ -301,6 +301,18 @@ def test_full_bayes_laplace_intervals_separate_relevant_from_irrelevant_weights(
         assert not table.loc[feature, "lower"] < 0.0 < table.loc[feature, "upper"]
 
 
+def test_full_bayes_laplace_short_chains_warn_with_a_remedy_that_applies():
+    import bayesfit as bf
+
+    X, y = _lasso_data()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bf.FullBayesRegression(weight_prior="laplace", draws=30, tune=50, random_seed=0).fit(X, y)
+    messages = [str(w.message) for w in caught if w.category is bf.ConvergenceWarning]
+    assert any(m.startswith("bulk ESS is") and "increase draws" in m for m in messages)
+    assert not any("collapsed" in m for m in messages)  # a method the Laplace prior refuses
+
+
 def test_full_bayes_laplace_bad_settings_are_named():
     import bayesfit as bf
 
