@@ -22,6 +22,7 @@ __all__ = [
     "gaussian_kl_from_cholesky",
     "logdet_from_cholesky",
     "solve_lower",
+    "solve_lower_transpose",
 ]
 
 
@@ -64,6 +65,19 @@ def solve_lower(L: Any, b: Any, *, xp: ModuleType) -> Any:
     if b.ndim == L.ndim - 1:
         return solve_triangular(L, b[..., None], lower=True, xp=xp)[..., 0]
     return solve_triangular(L, b, lower=True, xp=xp)
+
+
+def solve_lower_transpose(L: Any, b: Any, *, xp: ModuleType) -> Any:
+    """Return :math:`L^{-T} b` for lower-triangular ``L`` of shape (..., M, M).
+
+    The back substitution after :func:`solve_lower`: together they solve :math:`L L^T x = b`,
+    and alone it maps standard normal draws to draws of covariance :math:`(L L^T)^{-1}`.
+    ``b`` has shape (..., M, K), or (..., M) for one right-hand side per matrix.
+    """
+    Lt = xp.matrix_transpose(L)
+    if b.ndim == L.ndim - 1:
+        return solve_triangular(Lt, b[..., None], lower=False, xp=xp)[..., 0]
+    return solve_triangular(Lt, b, lower=False, xp=xp)
 
 
 def cholesky_inverse(L: Any, *, xp: ModuleType) -> Any:

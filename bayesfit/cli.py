@@ -82,14 +82,24 @@ _positive_float = _number(float, 0.0, strict=True)
 _nonneg_float = _number(float, 0.0, strict=False)
 
 
-def _level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not in (0, 1)")
-    return value
+def _fraction(*, closed: bool) -> Callable[[str], float]:
+    bounds = "[0, 1]" if closed else "(0, 1)"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (0.0 <= value <= 1.0 if closed else 0.0 < value < 1.0):  # NaN fails both
+            raise argparse.ArgumentTypeError(f"{text!r} is not in {bounds}")
+        return value
+
+    parse.__name__ = f"number in {bounds}"
+    return parse
+
+
+_level = _fraction(closed=False)  # a probability of an interval: neither 0 nor 1
+_l1_ratio = _fraction(closed=True)
 
 
 def _degrees(text: str) -> list[int]:
@@ -343,6 +353,10 @@ def _compare(args: argparse.Namespace) -> None:
 def _fit_model(args: argparse.Namespace, n_inputs: int) -> Any:
     spec = args.basis or ("poly:3" if n_inputs == 1 else "identity")
     cls = getattr(bayesfit, _FIT_METHODS[args.method])
+    if (args.prior is not None or args.l1_ratio is not None) and args.method != "map":
+        raise CLIError(f"--prior and --l1-ratio apply to --method map, not {args.method}")
+    if args.l1_ratio is not None and args.prior != "elastic_net":
+        raise CLIError("--l1-ratio is the elastic-net prior's L1 share: add --prior elastic_net")
     precisions = {k: v for k, v in (("alpha", args.alpha), ("beta", args.beta)) if v is not None}
     if precisions and args.method not in ("map", "bayes"):
         raise CLIError(f"--alpha and --beta apply to --method map or bayes, not {args.method}")
@@ -353,9 +367,11 @@ def _fit_model(args: argparse.Namespace, n_inputs: int) -> Any:
             f"--alpha and --beta on the scale of your targets, or use --method evidence",
             BayesfitWarning,
         )
+    settings = {"prior": args.prior, "l1_ratio": args.l1_ratio}
+    settings = {**precisions, **{k: v for k, v in settings.items() if v is not None}}
     if args.method == "pymc":
-        precisions["progressbar"] = _pymc_progress(args)
-    return cls(_make_basis(spec), **precisions), spec
+        settings["progressbar"] = _pymc_progress(args)
+    return cls(_make_basis(spec), **settings), spec
 
 
 def _frame(table: dict[str, np.ndarray], names: Sequence[str]) -> Any:
@@ -494,9 +510,16 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--method", default="evidence", choices=list(_FIT_METHODS),
                      help="the rung of the ladder; evidence learns alpha and beta from the data")
     fit.add_argument("--alpha", type=_positive_float,
-                     help="prior precision of the weights, map and bayes (default 1)")
+                     help="prior precision of the weights (their L1 rate for --prior laplace or "
+                     "elastic_net), map and bayes (default 1)")
     fit.add_argument("--beta", type=_positive_float,
                      help="noise precision, map and bayes (default 1)")
+    fit.add_argument("--prior", choices=("gaussian", "laplace", "elastic_net"),
+                     help="the weight prior of --method map: gaussian (ridge), laplace (the "
+                     "lasso: exact zeros, the bias unpenalized) or elastic_net (default "
+                     "gaussian)")
+    fit.add_argument("--l1-ratio", type=_l1_ratio, metavar="RHO",
+                     help="the L1 share of --prior elastic_net, in [0, 1] (default 0.5)")
     fit.add_argument("--level", type=_level, default=0.95,
                      help="probability of the intervals in the table and the predictions")
     fit.add_argument("--predict", type=Path, metavar="NEW.csv",

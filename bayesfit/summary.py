@@ -52,8 +52,9 @@ class RegressionSummary:
         None where a statistic has no meaning for the estimator.
     level : float
         The probability of the intervals ``lower`` to ``upper``.
-    interval : str
-        What kind of interval they are (``"confidence"``, ``"credible"``).
+    interval : str or None
+        What kind of interval they are (``"confidence"``, ``"credible"``); None where the
+        estimator has none (``std_error``, ``lower`` and ``upper`` are then NaN).
 
     Examples
     --------
@@ -72,7 +73,7 @@ class RegressionSummary:
         coefficients: Any,
         statistics: dict[str, Any],
         level: float,
-        interval: str,
+        interval: str | None,
     ):
         self.title = title
         self.coefficients = coefficients
@@ -88,7 +89,7 @@ class RegressionSummary:
         columns: dict[str, Any],
         statistics: dict[str, Any],
         level: float,
-        interval: str,
+        interval: str | None,
         *,
         index_names: Sequence[str] = ("feature",),
     ) -> RegressionSummary:
@@ -130,6 +131,11 @@ class RegressionSummary:
         rule = "-" * len(line(header))
         stats = [f"{k}: {_format(v)}" for k, v in self.statistics.items() if v is not None]
         pct = f"{100 * self.level:g}%"
+        what = (
+            f"lower, upper: {pct} {self.interval} interval"
+            if self.interval is not None
+            else "std_error, lower, upper: not defined for this estimator (NaN)"
+        )
         return "\n".join(
             [
                 self.title,
@@ -138,7 +144,7 @@ class RegressionSummary:
                 rule,
                 *(line(r) for r in rows),
                 rule,
-                f"lower, upper: {pct} {self.interval} interval",
+                what,
                 *stats,
             ]
         )

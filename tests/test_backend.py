@@ -102,6 +102,11 @@ def test_fit_and_predict_never_copy_an_array_to_the_host(estimator, monkeypatch)
 _ON_DEVICE = {
     "MLERegression": lambda basis: bf.MLERegression(basis),
     "MAPRegression": lambda basis: bf.MAPRegression(basis, alpha=1e-3),
+    "MAPRegression(laplace)": lambda basis: bf.MAPRegression(basis, prior="laplace", alpha=0.05,
+                                                             beta=10.0),
+    "MAPRegression(elastic_net)": lambda basis: bf.MAPRegression(
+        basis, prior="elastic_net", alpha=0.05, beta=10.0, l1_ratio=0.5
+    ),
     "BayesianRegression": lambda basis: bf.BayesianRegression(basis, alpha=2.0, beta=10.0),
     "BayesianRegression(prior)": lambda basis: bf.BayesianRegression(
         basis, prior_mean=[0.1] * 4, prior_cov=np.eye(4).tolist()
@@ -131,8 +136,13 @@ def test_estimators_compute_on_the_data_device(name):
     assert on_device.predictive(X_new).interval(0.9)[0].device == device
     if hasattr(on_device, "sample_functions"):
         assert on_device.sample_functions(X_new, 2, random_state=0).device == device
-    if hasattr(on_device, "prior"):
+    if callable(getattr(on_device, "prior", None)):  # BayesianRegression's prior(); MAP's is a name
         assert on_device.prior().mean.device == device
+    if name.startswith("MAPRegression("):  # the sparse priors' warm-started path too
+        path = on_device.path([0.5, 0.05])
+        assert path.device == device
+        np.testing.assert_allclose(np.from_dlpack(path), on_host.path([0.5, 0.05]), rtol=1e-10,
+                                   atol=1e-12)
 
 
 def test_an_array_on_another_device_is_named():

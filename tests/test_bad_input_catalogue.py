@@ -174,6 +174,26 @@ for est in ("MAPRegression", "BayesianRegression"):
     for param in ("alpha", "beta"):
         value_cases(f"{est}.fit", param, BAD_POSITIVE,
                     lambda v, e=est, p=param: ESTIMATORS[e](**{p: v}).fit(x, t))
+for param, bads in {
+    "prior": {"unknown": "horseshoe", "none": None, "int": 1},
+    "l1_ratio": {"negative": -0.1, "above one": 1.5, "nan": np.nan, "string": "0.5", "none": None},
+    "penalize_bias": {"string": "yes", "int": 2},
+    "tol": BAD_POSITIVE,
+    "max_iter": BAD_POSITIVE_INT,
+}.items():
+    value_cases("MAPRegression.fit", param, bads,
+                lambda v, p=param: ESTIMATORS["MAPRegression"](prior="elastic_net",
+                                                               **{p: v}).fit(x, t))
+for prior in ("laplace", "elastic_net"):
+    for param in ("alpha", "beta"):
+        value_cases(f"MAPRegression.fit[{prior}]", param, BAD_POSITIVE,
+                    lambda v, p=param, q=prior: ESTIMATORS["MAPRegression"](
+                        prior=q, **{p: v}).fit(x, t))
+LASSO = ESTIMATORS["MAPRegression"](prior="laplace").fit(x, t)
+array_cases("MAPRegression.path", "alphas", np.array([1.0, 0.1]), lambda v: LASSO.path(v),
+            wrong_shape=np.ones((2, 2)), skip=("bool",))
+value_cases("MAPRegression.path", "alphas", {"zero": [1.0, 0.0], "negative": [-1.0]},
+            lambda v: LASSO.path(v))
 M = 3  # weights of Polynomial(2)
 array_cases("BayesianRegression.fit", "prior_mean", np.zeros(M),
             lambda v: bf.BayesianRegression(B.Polynomial(2), prior_mean=v).fit(x, t),
@@ -223,7 +243,8 @@ array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _pymc(prior_mean=
 for param, bads in {
     "likelihood": {"unknown": "laplace", "none": None},
     "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
-    "method": {"unknown": "gibbs"},
+    "method": {"unknown": "metropolis", "gibbs without weight_prior='laplace'": "gibbs"},
+    "weight_prior": {"unknown": "horseshoe", "none": None, "int": 1},
     "draws": BAD_POSITIVE_INT,
     "tune": {"negative": -1, "float": 2.5, "string": "10"},
     "chains": BAD_POSITIVE_INT,
@@ -277,7 +298,8 @@ array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _full(prior_mean=
 for param, bads in {
     "likelihood": {"unknown": "laplace", "none": None},
     "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
-    "method": {"unknown": "gibbs"},
+    "method": {"unknown": "metropolis", "gibbs without weight_prior='laplace'": "gibbs"},
+    "weight_prior": {"unknown": "horseshoe", "none": None, "int": 1},
     "draws": BAD_POSITIVE_INT,
     "chains": BAD_POSITIVE_INT,
     "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
@@ -290,6 +312,18 @@ for param, bads in {
     value_cases(f"{est}.fit", param, bads, lambda v, p=param: _full(**{p: v}).fit(x, t))
 _add(f"{est}.fit", "method", "quadrature for student_t",
      lambda: _full(method="quadrature", likelihood="student_t").fit(x, t))
+# the Bayesian lasso: conjugate Gamma priors under "lambda" and "beta", Gibbs, normal noise
+for param, bads in {
+    "priors": {"sigma": {"sigma": bf.priors.HalfNormal(1.0)},
+               "alpha": {"alpha": bf.priors.Gamma(1.0, 1.0)},
+               "lambda not Gamma": {"lambda": bf.priors.HalfCauchy(1.0)},
+               "beta not Gamma": {"beta": bf.priors.LogNormal(0.0, 1.0)}},
+    "method": {"quadrature": "quadrature", "nuts": "nuts", "collapsed": "collapsed"},
+    "likelihood": {"student_t": "student_t"},
+    "prior_mean": {"zeros": np.zeros(M)},
+}.items():
+    value_cases(f"{est}.fit[laplace]", param, bads,
+                lambda v, p=param: _full(weight_prior="laplace", **{p: v}).fit(x, t))
 for method in ("predict", "predictive", "posterior_predictive"):
     array_cases(f"{est}.{method}", "X", X2, lambda v, m=method: getattr(_full_fitted(), m)(v),
                 wrong_shape=TWO_FEATURES)
@@ -532,6 +566,20 @@ value_cases("nn.MLP", "weight_decay", {"negative": -1.0, "nan": np.nan, "string"
             lambda v: nn.MLP([2, 1], weight_decay=v))
 value_cases("nn.MLP", "random_state", {"string": "0", "float": 1.5},
             lambda v: nn.MLP([2, 1], random_state=v))
+value_cases("nn.MLP", "l1", {"negative": -0.1, "nan": np.nan, "string": "0"},
+            lambda v: nn.MLP([2, 1], l1=v))
+value_cases("nn.MLP", "dropout", {"one": 1.0, "negative": -0.1, "nan": np.nan, "string": "0.5",
+                                  "too many rates": [0.1, 0.2], "a rate above 1": [1.5]},
+            lambda v: nn.MLP([2, 4, 1], dropout=v))
+for method in ("objective", "objective_and_grads"):
+    value_cases(f"nn.MLP.{method}", "masks",
+                {"not a list": np.ones((10, 4)), "wrong shape": [np.ones((10, 3))],
+                 "nan": [np.full((10, 4), np.nan)]},
+                lambda v, m=method: getattr(_mlp(dropout=0.5), m)(XN, YN, masks=v))
+value_cases("nn.MLP.dropout_masks", "random_state", BAD_RANDOM_STATE,
+            lambda v: _mlp(dropout=0.5).dropout_masks(XN, random_state=v))
+array_cases("nn.MLP.dropout_masks", "X", XN, lambda v: _mlp(dropout=0.5).dropout_masks(v),
+            wrong_shape=np.zeros((10, 3)))
 for method in ("fit", "objective", "objective_and_grads"):
     array_cases(f"nn.MLP.{method}", "X", XN,
                 lambda v, m=method: getattr(_mlp(), m)(v, YN, **({"progress": False}

@@ -173,6 +173,54 @@ def test_every_method_on_ten_columns(diabetes, tmp_path, capsys, method):
         assert model.progressbar is False
 
 
+@pytest.mark.parametrize(("prior", "extra"), [("laplace", []),
+                                            ("elastic_net", ["--l1-ratio", "0.3"])])
+def test_sparse_map_priors_are_sklearns_lasso_and_elastic_net(diabetes, tmp_path, capsys,
+                                                              prior, extra):
+    from sklearn.linear_model import ElasticNet, Lasso
+
+    frame, paths = diabetes
+    out = tmp_path / "out"
+    alpha, beta, n = 0.015, 3.4e-4, len(frame)
+    code, stdout, err = _run(["fit", paths[","], "--y", "target", "--method", "map",
+                              "--prior", prior, *extra, "--alpha", alpha, "--beta", beta,
+                              "--out", out], capsys)
+    assert code == 0 and err == "", err
+    a = alpha / (beta * n)  # the map from the prior to scikit-learn's objective (docs/map.md)
+    reference = (Lasso(alpha=a, tol=1e-12) if prior == "laplace"
+                 else ElasticNet(alpha=a, l1_ratio=0.3, tol=1e-12))
+    reference.fit(frame[COLUMNS], frame["target"])
+    want = np.r_[reference.intercept_, reference.coef_]
+    table = pd.read_csv(out / "summary.csv", index_col=0)
+    np.testing.assert_allclose(table["estimate"], want, rtol=1e-8, atol=1e-8 * np.abs(want).max())
+    np.testing.assert_array_equal(table["estimate"] == 0, want == 0)
+    assert (want == 0).sum() >= (1 if prior == "laplace" else 0)  # the lasso zeroes age, s2, s4
+    assert table["std_error"].isna().all()
+    assert "not defined for this estimator" in stdout
+    model = bf.from_dict(json.loads((out / "model.json").read_text()))
+    assert model.prior == prior and model.l1_ratio == (0.3 if extra else 0.5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--method", "bayes", "--prior", "laplace"],
+         "--prior and --l1-ratio apply to --method map, not bayes"),
+        (["--method", "evidence", "--l1-ratio", "0.5"], "apply to --method map, not evidence"),
+        (["--method", "map", "--prior", "laplace", "--l1-ratio", "0.5"],
+         "add --prior elastic_net"),
+    ],
+)
+def test_prior_options_apply_to_map_only(diabetes, tmp_path, capsys, args, message):
+    _, paths = diabetes
+    out = tmp_path / "out"
+    code, stdout, err = _run(["fit", paths[","], "--y", "target", "--out", out, "--alpha", "1",
+                              "--beta", "1", *args], capsys)
+    assert code == 1 and stdout == ""
+    assert len(err.splitlines()) == 1 and message in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("sep", [";", "tab"])
 def test_semicolon_and_tab_files_give_the_comma_fit(diabetes, tmp_path, capsys, sep):
     _, paths = diabetes
@@ -252,6 +300,9 @@ def test_predict_new_rows(diabetes, tmp_path, capsys):
         (["--basis", "spline:3"], "unknown basis 'spline:3'"),
         (["--basis", "rbf:0"], "must be at least 1"),
         (["--level", "1.5"], "not in (0, 1)"),
+        (["--prior", "horseshoe"], "invalid choice: 'horseshoe'"),
+        (["--prior", "elastic_net", "--l1-ratio", "1.5"], "'1.5' is not in [0, 1]"),
+        (["--prior", "elastic_net", "--l1-ratio", "nan"], "'nan' is not in [0, 1]"),
         (["--sep", ":"], "invalid choice"),
     ],
 )
