@@ -19,6 +19,7 @@ from bayesfit._backend import solve_triangular
 __all__ = [
     "cholesky",
     "cholesky_inverse",
+    "cholesky_solve",
     "gaussian_kl_from_cholesky",
     "logdet_from_cholesky",
     "solve_lower",
@@ -63,6 +64,18 @@ def solve_lower(L: Any, b: Any, *, xp: ModuleType) -> Any:
     if b.ndim == L.ndim - 1:
         return solve_triangular(L, b[..., None], lower=True, xp=xp)[..., 0]
     return solve_triangular(L, b, lower=True, xp=xp)
+
+
+def cholesky_solve(L: Any, b: Any, *, xp: ModuleType) -> Any:
+    r"""Return :math:`(L L^T)^{-1} b` by a forward and a back substitution.
+
+    ``L`` is lower triangular (M, M); ``b`` has shape (M,) or (M, K). A Newton step
+    :math:`H^{-1} g` this way costs two triangular solves, not an inverse.
+    """
+    z = solve_lower(L, b, xp=xp)
+    if z.ndim == 1:
+        return solve_triangular(xp.matrix_transpose(L), z[:, None], lower=False, xp=xp)[:, 0]
+    return solve_triangular(xp.matrix_transpose(L), z, lower=False, xp=xp)
 
 
 def cholesky_inverse(L: Any, *, xp: ModuleType) -> Any:

@@ -18,6 +18,11 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
     "PyMCRegression": "bayesfit.pymc_models",
+    "MLEClassifier": "bayesfit.classify",
+    "MAPClassifier": "bayesfit.classify",
+    "BayesianClassifier": "bayesfit.classify",
+    "EvidenceClassifier": "bayesfit.classify",
+    "FullBayesClassifier": "bayesfit.classify",
 }
 
 

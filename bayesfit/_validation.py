@@ -40,6 +40,7 @@ __all__ = [
     "check_labels",
     "check_probabilities",
     "check_random_state",
+    "check_sample_weight",
     "check_tensor",
     "check_value",
     "validate_params",
@@ -382,6 +383,39 @@ def check_X_y(X: Any, y: Any, *, row_offset: int = 0) -> tuple[Any, Any, ModuleT
         )
     dtype = xp.result_type(X.dtype, y.dtype)
     return xp.astype(X, dtype, copy=False), xp.astype(y, dtype, copy=False), xp
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int, *, xp: ModuleType, dtype: Any) -> Any:
+    """Validate sample weights: None, or ``n_samples`` finite non-negative numbers, not all 0.
+
+    Returns
+    -------
+    array of shape (n_samples,) of ``dtype``, or None
+        None when ``sample_weight`` is None (every row counts once).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming ``sample_weight``: the wrong shape or length, NaN or inf, a negative weight
+        (and where it is), or weights that are all zero.
+    """
+    if sample_weight is None:
+        return None
+    w = check_array(sample_weight, "sample_weight", ndim=1, xp=xp)
+    if w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} entries, but X has {n_samples} samples"
+        )
+    if not bool(xp.min(w) >= 0):
+        host = to_numpy(w)
+        bad = host < 0
+        raise ValueError(
+            f"sample_weight must be non-negative; got {float(host[bad][0])!r} at "
+            f"{_first_position(bad)}"
+        )
+    if not bool(xp.max(w) > 0):
+        raise ValueError("sample_weight is zero for every sample; at least one must be positive")
+    return xp.astype(w, dtype, copy=False)
 
 
 def check_features(owner: Any, X: Any, raw: Any, *, reset: bool) -> None:

@@ -27,7 +27,7 @@ from bayesfit import basis as _basis
 from bayesfit._io import atomic_output_dir, save_figure
 from bayesfit.exceptions import BayesfitWarning
 
-__all__ = ["main", "read_columns"]
+__all__ = ["main", "read_columns", "read_labelled"]
 
 _FIT_METHODS = {
     "mle": "MLERegression",
@@ -35,6 +35,14 @@ _FIT_METHODS = {
     "bayes": "BayesianRegression",
     "evidence": "EvidenceRegression",
     "pymc": "PyMCRegression",
+}
+# --task classify: the classification ladder (bayesfit.classify); "pymc" is full Bayes
+_CLASSIFY_METHODS = {
+    "mle": "MLEClassifier",
+    "map": "MAPClassifier",
+    "bayes": "BayesianClassifier",
+    "evidence": "EvidenceClassifier",
+    "pymc": "FullBayesClassifier",
 }
 _BASES: dict[str, tuple[Callable[[int], _basis.Basis], int]] = {
     # name -> (constructor from the number after the colon, its smallest allowed value)
@@ -132,6 +140,64 @@ def read_columns(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarr
     (array([1., 3.]), array([2. , 4.5]))
     """
     path = Path(path)
+    cells = _read_cells(path, [x, y])
+    return tuple(np.asarray([_cell_number(path, line, name, c) for line, c in cells[name]])
+                 for name in (x, y))
+
+
+def read_labelled(
+    path: str | Path, x: Sequence[str], y: str
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return input columns ``x`` (floats) and a label column ``y`` of a CSV file.
+
+    Parameters
+    ----------
+    path : path
+        A comma-separated file, first row the column names.
+    x : sequence of str
+        Input column names.
+    y : str
+        The column of class labels: integers if every label is one, else strings.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n, len(x))
+    labels : numpy.ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`read_columns`; an empty label cell too.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = path.write_text("a,b,kind\n1,2,cat\n3,4.5,dog\n")
+    >>> X, labels = read_labelled(path, ["a", "b"], "kind")
+    >>> X.shape, labels.tolist()
+    ((2, 2), ['cat', 'dog'])
+    """
+    path = Path(path)
+    cells = _read_cells(path, [*x, y])
+    X = np.column_stack([[_cell_number(path, line, name, c) for line, c in cells[name]]
+                         for name in x])
+    labels = []
+    for line, cell in cells[y]:
+        if not cell:
+            raise ValueError(f"{path} line {line}, column {y!r}: the label is empty")
+        labels.append(cell)
+    try:
+        numbers = [float(v) for v in labels]
+    except ValueError:
+        return X, np.asarray(labels)
+    if all(v.is_integer() for v in numbers):
+        return X, np.asarray(numbers, dtype=np.int64)
+    return X, np.asarray(labels)
+
+
+def _read_cells(path: Path, names: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
+    """Return ``name -> [(line, stripped cell), ...]`` for the named columns of a CSV file."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -147,31 +213,34 @@ def read_columns(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarr
         raise ValueError(f"{path} is empty; expected a header row naming the columns")
     header = [name.strip() for name in rows[0][1]]
     columns = {}
-    for name in (x, y):
+    for name in names:
         if name not in header:
             raise ValueError(f"column {name!r} not found in {path} (columns: {', '.join(header)})")
         columns[name] = header.index(name)
     if len(rows) == 1:
         raise ValueError(f"{path} has a header but no data rows")
-    values: dict[str, list[float]] = {x: [], y: []}
+    cells: dict[str, list[tuple[int, str]]] = {name: [] for name in names}
     for line, row in rows[1:]:
         if len(row) != len(header):
             raise ValueError(
                 f"{path} line {line} has {len(row)} fields, the header has {len(header)}"
             )
         for name, j in columns.items():
-            cell = row[j].strip()
-            try:
-                value = float(cell)
-            except ValueError:
-                value = math.nan
-                problem = "is empty" if not cell else f"{cell!r} is not a number"
-            else:
-                problem = f"{cell!r} is not a finite number"
-            if not math.isfinite(value):
-                raise ValueError(f"{path} line {line}, column {name!r}: {problem}")
-            values[name].append(value)
-    return np.asarray(values[x]), np.asarray(values[y])
+            cells[name].append((line, row[j].strip()))
+    return cells
+
+
+def _cell_number(path: Path, line: int, name: str, cell: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+        problem = "is empty" if not cell else f"{cell!r} is not a number"
+    else:
+        problem = f"{cell!r} is not a finite number"
+    if not math.isfinite(value):
+        raise ValueError(f"{path} line {line}, column {name!r}: {problem}")
+    return value
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -202,7 +271,12 @@ def _progress(args: argparse.Namespace) -> Callable[[int, int, str], None] | Non
 def _compare(args: argparse.Namespace) -> None:
     from bayesfit.compare import compare_estimators
 
+    if args.task == "classify":
+        _compare_classifiers(args)
+        return
     _check_out(args.out)
+    args.n = 10 if args.n is None else args.n
+    args.alpha = 5e-3 if args.alpha is None else args.alpha
     x, t = bayesfit.datasets.sinusoid(args.n, noise=args.noise, seed=args.seed)
     x_test, t_test = bayesfit.datasets.sinusoid(args.n_test, noise=args.noise, seed=args.seed + 1)
     methods = ["mle", "map", "bayes", "evidence"] + (["pymc"] if args.pymc else [])
@@ -235,10 +309,44 @@ def _compare(args: argparse.Namespace) -> None:
             print(f"\nwrote {len(written)} files to {args.out}")
 
 
+def _compare_classifiers(args: argparse.Namespace) -> None:
+    from bayesfit.compare import compare_classifiers
+
+    _check_out(args.out)
+    n = 20 if args.n is None else args.n
+    alpha = 1.0 if args.alpha is None else args.alpha
+    X, y = bayesfit.datasets.overlapping_clusters(n, seed=args.seed)
+    X_test, y_test = bayesfit.datasets.overlapping_clusters(args.n_test, seed=args.seed + 1)
+    methods = ["mle", "map", "laplace", "evidence"] + (["fullbayes"] if args.pymc else [])
+    report = compare_classifiers(
+        X, y, X_test, y_test, alpha=alpha, methods=methods,
+        fullbayes_options={"random_seed": args.seed} if args.pymc else None,
+        progress=_progress(args),
+    )
+    if not args.quiet:
+        print(
+            f"Two overlapping Gaussian clusters (bayesfit.datasets.overlapping_clusters): {n} "
+            f"training points, {args.n_test} test points (seed {args.seed}); MAP and Laplace "
+            f"use alpha={alpha:g}\n"
+        )
+    print(report.to_markdown(), end="")
+    if not args.quiet:
+        for note in report.warnings:
+            print(f"bayesfit compare: warning: {note}", file=sys.stderr)
+    if args.out is not None:
+        _use_agg()
+        from bayesfit import plots
+
+        written = report.save(args.out, figures=plots.classifier_figures(report))
+        if not args.quiet:
+            print(f"\nwrote {len(written)} files to {args.out}")
+
+
 def _fit_model(args: argparse.Namespace) -> Any:
     method = args.method
     if method not in _FIT_METHODS:
         raise CLIError(f"unknown method {method!r}; choose one of {', '.join(_FIT_METHODS)}")
+    args.basis = args.basis or "poly:3"
     basis = _parse_basis(args.basis)
     cls = getattr(bayesfit, _FIT_METHODS[method])
     precisions = {k: v for k, v in (("alpha", args.alpha), ("beta", args.beta)) if v is not None}
@@ -267,7 +375,52 @@ def _summary(model: Any, x: np.ndarray, t: np.ndarray, args: argparse.Namespace)
     return "\n".join(lines)
 
 
+def _fit_classifier(args: argparse.Namespace) -> None:
+    method = args.method
+    if method not in _CLASSIFY_METHODS:
+        raise CLIError(
+            f"unknown method {method!r}; choose one of {', '.join(_CLASSIFY_METHODS)}"
+        )
+    if args.beta is not None:
+        raise CLIError("--beta is the noise precision of a regression; not for --task classify")
+    if args.alpha is not None and method not in ("map", "bayes"):
+        raise CLIError(f"--alpha applies to --method map or bayes, not {method}")
+    cls = getattr(bayesfit, _CLASSIFY_METHODS[method])
+    settings = {} if args.alpha is None else {"alpha": args.alpha}
+    model = cls(_parse_basis(args.basis or "poly:1"), **settings)
+    _check_out(args.out)
+    columns = [c.strip() for c in args.x.split(",")]
+    X, labels = read_labelled(args.data, columns, args.y)
+    import pandas as pd
+
+    X = pd.DataFrame(X, columns=columns)  # the summary names the features as the file does
+    model.fit(X, labels)
+    print(f"{args.data}: {X.shape[0]} rows, inputs {', '.join(columns)}, labels {args.y}; "
+          f"basis {args.basis or 'poly:1'}")
+    print(model.summary())
+    print(f"training accuracy: {model.score(X, labels):.6g}")
+    if args.out is not None:
+        _use_agg()
+        from bayesfit import plots
+
+        names = ["model.json", "reliability.png", "reliability.svg"]
+        with atomic_output_dir(args.out) as tmp:
+            (tmp / "model.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n")
+            ax = plots.reliability_diagram(labels, model.predict_proba(X),
+                                           classes=model.classes_, label="training data")
+            save_figure(ax.figure, tmp / "reliability", ("png", "svg"))
+            if X.shape[1] == 2:
+                ax = plots.decision_boundary(model, X.to_numpy(), labels)
+                save_figure(ax.figure, tmp / "decision_boundary", ("png", "svg"))
+                names += ["decision_boundary.png", "decision_boundary.svg"]
+        if not args.quiet:
+            print(f"wrote {', '.join(names)} to {args.out}")
+
+
 def _fit(args: argparse.Namespace) -> None:
+    if args.task == "classify":
+        _fit_classifier(args)
+        return
     model = _fit_model(args)  # settings first: a typo costs no file reading
     _check_out(args.out)
     x, t = read_columns(args.data, args.x, args.y)
@@ -305,15 +458,20 @@ def build_parser() -> argparse.ArgumentParser:
         "approximation at each polynomial degree on PRML's sinusoid; print the table and, "
         "with --out, write it as CSV and markdown with PNG and SVG figures.",
     )
-    comp.add_argument("--n", type=_positive_int, default=10, help="training points (default 10)")
+    comp.add_argument("--task", choices=("regress", "classify"), default="regress",
+                      help="regress: the sinusoid ladder (default); classify: MLE vs MAP vs "
+                      "Laplace vs evidence (vs full Bayes) on two overlapping clusters")
+    comp.add_argument("--n", type=_positive_int, default=None,
+                      help="training points (default 10; 20 with --task classify)")
     comp.add_argument("--n-test", type=_positive_int, default=1000,
                       help="held-out points (default 1000)")
     comp.add_argument("--noise", type=_nonneg_float, default=0.3,
                       help="noise standard deviation (default 0.3)")
     comp.add_argument("--degrees", type=_degrees, default=_degrees("0-9"),
                       help="polynomial degrees, e.g. 0-9 or 0,1,3,9 (default 0-9)")
-    comp.add_argument("--alpha", type=_positive_float, default=5e-3,
-                      help="prior precision for MAP and Bayes (default 5e-3)")
+    comp.add_argument("--alpha", type=_positive_float, default=None,
+                      help="prior precision for MAP and Bayes (default 5e-3; 1 with --task "
+                      "classify)")
     comp.add_argument("--beta", type=_positive_float, default=11.1,
                       help="noise precision for MAP and Bayes (default 11.1)")
     comp.add_argument("--seed", type=_nonneg_int, default=0,
@@ -331,10 +489,13 @@ def build_parser() -> argparse.ArgumentParser:
         "bayesfit.linear.from_dict) and the predictive plot as PNG and SVG.",
     )
     fit.add_argument("data", type=Path, metavar="DATA.csv", help="CSV file with a header row")
-    fit.add_argument("--x", required=True, metavar="COL", help="input column")
-    fit.add_argument("--y", required=True, metavar="COL", help="target column")
-    fit.add_argument("--basis", default="poly:3", metavar="SPEC",
-                     help=f"{_BASIS_HELP} (default poly:3)")
+    fit.add_argument("--task", choices=("regress", "classify"), default="regress",
+                     help="regress (default) or classify: --y is a column of class labels and "
+                     "--x may name several columns, comma-separated")
+    fit.add_argument("--x", required=True, metavar="COL", help="input column(s)")
+    fit.add_argument("--y", required=True, metavar="COL", help="target (or label) column")
+    fit.add_argument("--basis", default=None, metavar="SPEC",
+                     help=f"{_BASIS_HELP} (default poly:3; poly:1 with --task classify)")
     fit.add_argument("--method", default="bayes", metavar="METHOD",
                      help=f"one of {', '.join(_FIT_METHODS)} (default bayes)")
     fit.add_argument("--alpha", type=_positive_float, help="prior precision (map, bayes)")

@@ -87,7 +87,7 @@ def test_every_warning_goes_through_the_one_helper():
     assert offenders == []
 
 
-PUBLIC_MODULES = ["basis", "compare", "datasets", "exceptions", "info", "linear", "losses",
+PUBLIC_MODULES = ["basis", "classify", "compare", "datasets", "exceptions", "info", "linear", "losses",
                   "plots", "posterior", "priors", "pymc_models", "streaming", "summary"]
 
 
