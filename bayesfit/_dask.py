@@ -150,7 +150,7 @@ def _block_terms(basis: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray | None,
                  classes: np.ndarray, reference: bool, V: np.ndarray) -> _BlockTerms:
     lik = _block_likelihood(basis, X, y, w, start, classes, reference)
     point = lik.evaluate(V.astype(lik.Phi.dtype, copy=False))
-    return _BlockTerms(point.value, lik.gradient(point), lik.hessian(point))
+    return _BlockTerms(point.value, point.grad, lik.hessian(point))
 
 
 class BlockLikelihood:
@@ -196,6 +196,7 @@ class BlockLikelihood:
         ]
         scale = dask.compute(_tree_sum([dask.delayed(_block_scale)(*b) for b in self._blocks]))[0]
         self.weight_sum = float(scale[0])
+        self.n_rows = X.shape[0]
         self._square_sum = float(scale[1])
         self._n_columns = estimator.basis_.n_output_features_
         self._terms: dict[int, _BlockTerms] = {}

@@ -50,14 +50,21 @@ __all__ = [
     "probit_logit",
 ]
 
-#: Free parameters up to which a Newton direction solves the Hessian by Cholesky; above,
-#: conjugate gradients on Hessian-vector products (forming the (MF)^2 Hessian costs
-#: N (MF)^2, a product N MF: at M = 51, F = 10 the Hessian is ~500 products).
-DIRECT_MAX_PARAMS = 64
+#: Newton steps solve with the exact Hessian (Cholesky, quadratic convergence to round-off)
+#: while forming it costs at most this many multiply-adds (N (MF)^2): a few milliseconds.
+#: Above, conjugate gradients on Hessian-vector products (one pass over the data each).
+DIRECT_WORK = 1 << 26
+#: Rows of the subsample whose Hessian preconditions the Newton steps' conjugate gradients.
+#: Forming it costs about PRECONDITIONER_ROWS * M^2 per class, under one pass over a large
+#: design; its error, about sqrt(M / rows), sets how many products the gradients need.
+PRECONDITIONER_ROWS = 4096
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 60
 # Elements of (points x draws x classes) formed at once by the draw-averaged predictive.
 _DRAW_BLOCK = 1 << 22
+# Elements of a block of the design (rows x M x K) that one pass works on at a time: 4 MiB
+# of float64, a few cache-resident arrays, so each block is read from memory once per pass.
+_ROW_BLOCK_ELEMENTS = 1 << 19
 
 
 def onehot(codes: Any, n_classes: int, *, dtype: Any, xp: ModuleType) -> Any:
@@ -80,13 +87,15 @@ class Point:
 
     V: Any  # (M, F)
     value: float  # the negative log-likelihood, a Python float
-    probs: Any  # (N, K) class probabilities, or None where a block source keeps them
+    state: Any  # what the source's derivatives reuse (logits or probabilities), or None
+    grad: Any = None  # the gradient (M, F) when it was computed in the same pass
 
 
 class Source(Protocol):
     """What :func:`newton` needs of the data: in memory (:class:`Likelihood`) or in blocks."""
 
     weight_sum: float
+    n_rows: int
     direct_only: bool
 
     def evaluate(self, V: Any) -> Point: ...
@@ -120,10 +129,13 @@ class Likelihood:
         \nabla_{w_j}\nabla_{w_k} E &= \sum_n r_n\, y_{nj}(\delta_{jk} - y_{nk})\,
             \phi_n\phi_n^T
 
-    (PRML eqs. 4.108-4.110; for K = 2 with a reference class, 4.90-4.97: the gradient
-    :math:`\Phi^T(y - t)` and :math:`\Phi^T R \Phi` with :math:`R = \operatorname{diag}
-    (y_n(1 - y_n))`). :math:`y_j(1 - y_j)` is formed as :math:`y_j \sum_{k \ne j} y_k`, which
-    keeps its relative accuracy for a point classified with near certainty.
+    (PRML eqs. 4.108-4.110). Two classes with a reference (one weight vector, logit
+    :math:`a_n`) take the sigmoid forms of PRML 4.90-4.97: :math:`E = \sum_n r_n
+    (\operatorname{softplus}(a_n) - t_n a_n)`, gradient :math:`\Phi^T R(\sigma(a) - t)`,
+    Hessian :math:`\Phi^T \operatorname{diag}(r_n\sigma'(a_n))\Phi` with
+    :math:`\sigma'(a) = \sigma(a)\sigma(-a)` accurate for any a. For more classes
+    :math:`y_j(1 - y_j)` is formed as :math:`y_j \sum_{k \ne j} y_k`, which keeps its
+    relative accuracy for a point classified with near certainty.
     """
 
     direct_only = False
@@ -131,7 +143,22 @@ class Likelihood:
     def __init__(self, Phi: Any, targets: Any, weights: Any, *, reference: bool, xp: ModuleType):
         self.Phi, self.targets, self.weights = Phi, targets, weights
         self.reference, self.xp = reference, xp
+        self.binary = reference and targets.shape[1] == 2
         self.weight_sum = float(Phi.shape[0] if weights is None else xp.sum(weights))
+        self.n_rows = Phi.shape[0]
+        M, K = Phi.shape[1], targets.shape[1]
+        on_gpu = array_api_compat.is_cupy_namespace(xp)
+        budget = _special.DEVICE_CHUNK_ELEMENTS if on_gpu else _ROW_BLOCK_ELEMENTS
+        self._rows = max(1, budget // (M * K))
+
+    def _blocks(self) -> list[tuple[int, int]]:
+        """Return the row ranges of the blocks every pass works on.
+
+        A block stays in cache between the products that read it: one pass over the design
+        instead of one per product.
+        """
+        N = self.Phi.shape[0]
+        return [(lo, min(lo + self._rows, N)) for lo in range(0, N, self._rows)]
 
     def mean_square(self) -> float:
         """Return the (weighted) mean square of the design's entries, a scale for alpha."""
@@ -140,48 +167,130 @@ class Likelihood:
         total = xp.sum(rows) if self.weights is None else xp.sum(self.weights * rows)
         return float(total) / (self.weight_sum * self.Phi.shape[1])
 
-    def _weighted(self, x: Any) -> Any:
-        return x if self.weights is None else self.weights[:, None] * x
+    def _row_weights(self, lo: int, hi: int) -> Any:
+        if self.weights is None:
+            return None
+        return self.weights[lo:hi]
 
-    def evaluate(self, V: Any) -> Point:
-        xp = self.xp
-        logp = _special.log_softmax(
-            full_logits(self.Phi @ V, reference=self.reference, xp=xp), axis=1, xp=xp
-        )
-        value = -xp.sum(self._weighted(self.targets * logp))
-        return Point(V, float(value), xp.exp(logp))
+    @staticmethod
+    def _times(w: Any, x: Any) -> Any:
+        if w is None:
+            return x
+        return w * x if x.ndim == 1 else w[:, None] * x
 
     def _free(self, x: Any) -> Any:
         return x[:, 1:] if self.reference else x
 
+    def evaluate(self, V: Any, *, gradient: bool = True) -> Point:
+        """Return the negative log-likelihood at ``V`` (M, F) and its gradient, in one pass.
+
+        The point keeps what the Hessian needs: the logits (N,) for two classes, the
+        probabilities (N, K) for more.
+        """
+        xp = self.xp
+        value = 0.0
+        grad = xp.zeros(V.shape, dtype=V.dtype, device=_device(V)) if gradient else None
+        states = []
+        for lo, hi in self._blocks():
+            Phi, T, w = self.Phi[lo:hi, :], self.targets[lo:hi, :], self._row_weights(lo, hi)
+            A = Phi @ V
+            if self.binary:
+                a = A[:, 0]
+                value += float(xp.sum(self._times(w, _special.softplus(a, xp=xp) - T[:, 1] * a)))
+                states.append(a)
+                if gradient:
+                    r = self._times(w, _special.sigmoid(a, xp=xp) - T[:, 1])
+                    grad = grad + xp.matrix_transpose(Phi) @ r[:, None]
+                continue
+            logp = _special.log_softmax(full_logits(A, reference=self.reference, xp=xp), axis=1,
+                                        xp=xp)
+            value -= float(xp.sum(self._times(w, T * logp)))
+            probs = xp.exp(logp)
+            states.append(probs)
+            if gradient:
+                r = self._times(w, self._free(probs) - self._free(T))
+                grad = grad + xp.matrix_transpose(Phi) @ r
+        state = states[0] if len(states) == 1 else xp.concat(states, axis=0)
+        return Point(V, value, state, grad)
+
     def gradient(self, point: Point) -> Any:
-        residual = self._free(point.probs) - self._free(self.targets)
-        return self.xp.matrix_transpose(self.Phi) @ self._weighted(residual)
+        if point.grad is not None:
+            return point.grad
+        return self.evaluate(point.V).grad
 
     def hessian(self, point: Point) -> Any:
-        """Return the (MF, MF) Hessian of the negative log-likelihood at ``point``."""
+        r"""Return the (MF, MF) Hessian of the negative log-likelihood at ``point``.
+
+        Blocks of rows :math:`z_n = \sqrt{r_n}\,(\phi_n \otimes y_n)` give the cross-class
+        blocks :math:`-\sum_n r_n y_{nj} y_{nk}\phi_n\phi_n^T` by symmetric products
+        :math:`Z^T Z`; the diagonal blocks come from their own products with the exact
+        weights :math:`r_n y_{nj}\sum_{k\ne j} y_{nk}`.
+        """
         xp = self.xp
-        probs = point.probs
-        K = probs.shape[1]
-        # sum_{k != j} y_k: directly for the most probable class (the one that can be near 1,
-        # where 1 - y_j cancels), as 1 - y_j for the others (then at least 1/2: no cancellation)
-        top = xp.argmax(probs, axis=1)
-        is_top = top[:, None] == xp.arange(K, dtype=top.dtype, device=_device(probs))[None, :]
-        others_of_top = xp.sum(xp.where(is_top, 0.0, probs), axis=1)
-        rest = xp.where(is_top, others_of_top[:, None], 1.0 - probs)
-        y, rest = self._free(probs), self._free(rest)
-        F = y.shape[1]
-        Phi, PhiT = self.Phi, xp.matrix_transpose(self.Phi)
-        r = xp.ones(Phi.shape[0], dtype=Phi.dtype, device=_device(Phi))
-        r = r if self.weights is None else self.weights
-        blocks: list[list[Any]] = [[None] * F for _ in range(F)]
-        for j in range(F):
-            root = Phi * xp.sqrt(r * y[:, j] * rest[:, j])[:, None]
-            blocks[j][j] = xp.matrix_transpose(root) @ root
-            for k in range(j + 1, F):
-                blocks[j][k] = -(PhiT @ (Phi * (r * y[:, j] * y[:, k])[:, None]))
-                blocks[k][j] = xp.matrix_transpose(blocks[j][k])
+        M = self.Phi.shape[1]
+        state = point.state
+        F = 1 if self.binary else state.shape[1] - int(self.reference)
+        H = xp.zeros((M * F, M * F), dtype=self.Phi.dtype, device=_device(self.Phi))
+        diagonal = [xp.zeros((M, M), dtype=self.Phi.dtype, device=_device(self.Phi))
+                    for _ in range(F)]
+        for lo, hi in self._blocks():
+            Phi, w = self.Phi[lo:hi, :], self._row_weights(lo, hi)
+            if self.binary:
+                c = self._times(w, _special.sigmoid_derivative(state[lo:hi], xp=xp))
+                root = Phi * xp.sqrt(c)[:, None]
+                H = H + xp.matrix_transpose(root) @ root
+                continue
+            probs = state[lo:hi, :]
+            # sum_{k != j} y_k: directly for the most probable class (the one that can be near
+            # 1, where 1 - y_j cancels), as 1 - y_j for the others (then at least 1/2)
+            top = xp.argmax(probs, axis=1)
+            K = probs.shape[1]
+            is_top = top[:, None] == xp.arange(K, dtype=top.dtype, device=_device(probs))[None, :]
+            others_of_top = xp.sum(xp.where(is_top, 0.0, probs), axis=1)
+            rest = self._free(xp.where(is_top, others_of_top[:, None], 1.0 - probs))
+            y = self._free(probs)
+            ones = xp.ones(hi - lo, dtype=Phi.dtype, device=_device(Phi))
+            r = ones if w is None else w
+            for j in range(F):
+                root = Phi * xp.sqrt(r * y[:, j] * rest[:, j])[:, None]
+                diagonal[j] = diagonal[j] + xp.matrix_transpose(root) @ root
+            Z = xp.reshape(Phi[:, :, None] * (xp.sqrt(r)[:, None] * y)[:, None, :],
+                           (hi - lo, M * F))
+            H = H - xp.matrix_transpose(Z) @ Z
+        if self.binary:
+            return H
+        full = xp.reshape(H, (M, F, M, F))
+        blocks = [[diagonal[j] if j == k else full[:, j, :, k] for k in range(F)]
+                  for j in range(F)]
         return assemble(blocks, xp=xp)
+
+    def preconditioner_blocks(self, point: Point) -> list[Any]:
+        r"""Return the class-diagonal blocks (F of M x M) of the Hessian on a subsample of rows.
+
+        Rows at a fixed stride, :data:`PRECONDITIONER_ROWS` of them at most, their weights
+        scaled to the whole sum: a deterministic, cheap approximation of the Hessian (the
+        exact one when the data are no larger, and then exact for two classes). Conjugate
+        gradients preconditioned by it converge in a few Hessian-vector products.
+        """
+        xp = self.xp
+        N = self.Phi.shape[0]
+        stride = max(1, -(-N // PRECONDITIONER_ROWS))
+        Phi = self.Phi[::stride, :]
+        w = None if self.weights is None else self.weights[::stride]
+        taken = Phi.shape[0] if w is None else float(xp.sum(w))
+        scale = self.weight_sum / taken if taken > 0 else 1.0
+        if self.binary:
+            c = _special.sigmoid_derivative(point.state[::stride], xp=xp)
+            curvatures = [self._times(w, c)]
+        else:
+            probs = point.state[::stride, :]
+            y = self._free(probs)
+            curvatures = [self._times(w, y[:, j] * (1.0 - y[:, j])) for j in range(y.shape[1])]
+        blocks = []
+        for c in curvatures:
+            root = Phi * xp.sqrt(scale * c)[:, None]
+            blocks.append(xp.matrix_transpose(root) @ root)
+        return blocks
 
     def hvp(self, point: Point, D: Any) -> Any:
         r"""Return the Hessian times a direction ``D`` (M, F), without forming the Hessian.
@@ -190,10 +299,18 @@ class Likelihood:
         :math:`d_n = D^T\phi_n` (the reference class's direction is zero).
         """
         xp = self.xp
-        Ad = self.Phi @ D
-        y = self._free(point.probs)
-        B = y * (Ad - xp.sum(y * Ad, axis=1, keepdims=True))
-        return xp.matrix_transpose(self.Phi) @ self._weighted(B)
+        out = xp.zeros(D.shape, dtype=D.dtype, device=_device(D))
+        for lo, hi in self._blocks():
+            Phi, w = self.Phi[lo:hi, :], self._row_weights(lo, hi)
+            Ad = Phi @ D
+            if self.binary:
+                curvature = _special.sigmoid_derivative(point.state[lo:hi], xp=xp)
+                B = self._times(w, curvature * Ad[:, 0])[:, None]
+            else:
+                y = self._free(point.state[lo:hi, :])
+                B = self._times(w, y * (Ad - xp.sum(y * Ad, axis=1, keepdims=True)))
+            out = out + xp.matrix_transpose(Phi) @ B
+        return out
 
 
 def _device(x: Any) -> Any:
@@ -243,34 +360,79 @@ def _newton_direction(H: Any, g: Any, *, xp: ModuleType) -> tuple[Any, bool]:
     return cholesky_solve(L, -g, xp=xp), damped
 
 
-def _cg_direction(
-    source: Source, point: Point, g: Any, alpha: float, forcing: float, *, xp: ModuleType
+def _factor_damped(H: Any, *, xp: ModuleType) -> tuple[Any, bool]:
+    """Return the Cholesky factor of ``H``, damping a singular one (and whether it was)."""
+    try:
+        return cholesky(H, "the Hessian", xp=xp), False
+    except ValueError:
+        pass
+    eye = xp.eye(H.shape[0], dtype=H.dtype, device=_device(H))
+    scale = max(float(xp.max(xp.abs(xp.linalg.diagonal(H)))), 1.0)
+    eps = float(xp.finfo(H.dtype).eps)
+    for power in (0.5, 0.25, 0.0):  # sqrt(eps), eps^(1/4), then 1, relative to the scale
+        try:
+            return cholesky(H + (eps**power) * scale * eye, "the Hessian", xp=xp), True
+        except ValueError:
+            continue
+    return eye, True  # not even damping helps: the "preconditioner" is the identity
+
+
+def _block_preconditioner(
+    source: Source, point: Point, alpha: float, *, xp: ModuleType
+) -> tuple[Any, bool]:
+    """Return the solve with the subsampled class-diagonal Hessian, and whether it was damped."""
+    factors, damped = [], False
+    for block in source.preconditioner_blocks(point):
+        L, was_damped = _factor_damped(_with_prior(block, alpha, xp=xp), xp=xp)
+        factors.append(L)
+        damped |= was_damped
+
+    def solve(R: Any) -> Any:
+        return xp.stack([cholesky_solve(L, R[:, j], xp=xp) for j, L in enumerate(factors)],
+                        axis=1)
+
+    return solve, damped
+
+
+def _full_preconditioner(L: Any, *, xp: ModuleType) -> Any:
+    """Return the solve with a full Hessian (+ alpha I) given by its Cholesky factor."""
+
+    def solve(R: Any) -> Any:
+        return xp.reshape(cholesky_solve(L, xp.reshape(R, (-1,)), xp=xp), R.shape)
+
+    return solve
+
+
+def _pcg_direction(
+    source: Source, point: Point, g: Any, alpha: float, forcing: float, precondition: Any, *,
+    xp: ModuleType,
 ) -> Any:
-    """Return a truncated conjugate-gradient solution of ``(H + alpha I) s = -g``.
+    """Return a truncated preconditioned conjugate-gradient solution of ``(H + alpha I) s = -g``.
 
-    Only Hessian-vector products are used.
-
-    Stops at relative residual ``forcing`` (the Eisenstat-Walker forcing term), after as many
+    H enters only through Hessian-vector products (one pass over the data each). Stops at
+    relative residual ``forcing`` (the Eisenstat-Walker forcing term), after as many
     iterations as unknowns, or at a direction of non-positive curvature (a singular MLE).
     """
     s = xp.zeros_like(g)
     r = -g
-    p = r
-    rr = float(xp.sum(r * r))
-    target = forcing * forcing * rr
+    z = precondition(r)
+    p = z
+    rz = float(xp.sum(r * z))
+    target = forcing * forcing * float(xp.sum(r * r))
     for _ in range(math.prod(g.shape)):
         Hp = source.hvp(point, p) + alpha * p
         curvature = float(xp.sum(p * Hp))
         if curvature <= 0.0:
             break
-        step = rr / curvature
+        step = rz / curvature
         s = s + step * p
         r = r - step * Hp
-        rr_new = float(xp.sum(r * r))
-        if rr_new <= target:
+        if float(xp.sum(r * r)) <= target:
             break
-        p = r + (rr_new / rr) * p
-        rr = rr_new
+        z = precondition(r)
+        rz_new = float(xp.sum(r * z))
+        p = z + (rz_new / rz) * p
+        rz = rz_new
     return s if bool(xp.any(s != 0.0)) else -g
 
 
@@ -284,6 +446,7 @@ def newton(
     need_hessian: bool,
     detect_separation: bool,
     xp: ModuleType,
+    hessian_hint: Any = None,
 ) -> NewtonResult:
     r"""Minimise :math:`E(W) + \frac\alpha2\lVert W\rVert^2` by Newton's method with a line search.
 
@@ -302,11 +465,15 @@ def newton(
     max_iter : int
         Newton steps at most.
     need_hessian : bool
-        Return the Hessian of the objective at the end (the CG path forms it only then).
+        Return the Hessian of the objective at the end (formed only then in memory).
     detect_separation : bool
         Flag separable data: the full Newton step does not shrink (no quadratic convergence)
         while the gradient vanishes, the signature of weights running off to infinity.
     xp : module
+    hessian_hint : array of shape (MF, MF), optional
+        The likelihood's Hessian at a nearby point (the mode at a neighbouring alpha):
+        preconditions every step instead of the subsampled Hessian, so that each step takes
+        one or two Hessian-vector products.
 
     Returns
     -------
@@ -315,14 +482,21 @@ def newton(
     Notes
     -----
     The step solves :math:`(\nabla\nabla E + \alpha I)\,s = -\nabla` (PRML eq. 4.92, IRLS):
-    by Cholesky up to :data:`DIRECT_MAX_PARAMS` free parameters (and always for block
-    sources), by truncated conjugate gradients on Hessian-vector products above. Backtracking
-    halves the step until the Armijo condition holds (within the objective's round-off).
+    by Cholesky of the Hessian where forming it is cheap (:data:`DIRECT_WORK`) and for block
+    sources (Dask, which sum it); otherwise by conjugate gradients on Hessian-vector
+    products (each one pass over the data, no (MF)^2 Hessian formed), preconditioned by a
+    subsampled Hessian or ``hessian_hint``. The gradient is exact, so the
+    answer is the exact mode. Backtracking halves the step until the Armijo condition holds
+    (within the objective's round-off).
     """
     eps = float(xp.finfo(V0.dtype).eps)
-    tol = max(float(tol), 1000.0 * eps)
+    tol = max(float(tol), 100.0 * eps)
     n_params = math.prod(V0.shape)
-    direct = source.direct_only or n_params <= DIRECT_MAX_PARAMS
+    direct = source.direct_only or source.n_rows * n_params**2 <= DIRECT_WORK
+    hinted = None
+    if hessian_hint is not None and not direct:
+        L, hint_damped = _factor_damped(_with_prior(hessian_hint, alpha, xp=xp), xp=xp)
+        hinted = _full_preconditioner(L, xp=xp)
     V = V0
     point = source.evaluate(V)
     objective = point.value + 0.5 * alpha * float(xp.sum(V * V))
@@ -342,11 +516,15 @@ def newton(
             break
         if direct:
             flat, was_damped = _newton_direction(H, xp.reshape(g, (-1,)), xp=xp)
-            damped |= was_damped
             s = xp.reshape(flat, V.shape)
         else:
+            if hinted is None:
+                precondition, was_damped = _block_preconditioner(source, point, alpha, xp=xp)
+            else:
+                precondition, was_damped = hinted, hint_damped
             forcing = min(0.5, math.sqrt(g_max / source.weight_sum))
-            s = _cg_direction(source, point, g, alpha, forcing, xp=xp)
+            s = _pcg_direction(source, point, g, alpha, forcing, precondition, xp=xp)
+        damped |= was_damped
         step_size = float(xp.max(xp.abs(s)))
         steps.append(step_size)
         if converged:  # the step that would follow tells a maximum from a run-off

@@ -392,8 +392,8 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
 
     # -- summary -------------------------------------------------------------------------------
     def _weight_cov(self) -> Any:
-        """Covariance (P, P) of the free weights, flattened row-major (feature, class)."""
-        return self.cov_
+        """Covariance (P, P) of the free weights, flattened row-major; None for a point."""
+        return getattr(self, "cov_", None)
 
     def summary(self, level: float = 0.95) -> RegressionSummary:
         """Return the coefficient table and the model statistics.
@@ -414,7 +414,11 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
         check_is_fitted(self, "coef_")
         check_value("level", level, _LEVEL)
         V = to_numpy(self._free_weights()).astype(np.float64)
-        se = np.sqrt(np.clip(np.diag(to_numpy(self._weight_cov())), 0.0, None)).reshape(V.shape)
+        cov = self._weight_cov()
+        if cov is None:  # a point estimate: no standard errors to report
+            se = np.full(V.shape, np.nan)
+        else:
+            se = np.sqrt(np.clip(np.diag(to_numpy(cov)), 0.0, None)).reshape(V.shape)
         z_crit = float(scipy.special.ndtri(0.5 + 0.5 * float(level)))
         columns = {"estimate": V, "std_error": se, "lower": V - z_crit * se,
                    "upper": V + z_crit * se, **self._test_columns(V, se)}
@@ -583,13 +587,18 @@ class _NewtonClassifier(BasisClassifier):
     }
     _scalar_state = ("n_iter_",)
 
+    #: Whether the fit needs the Hessian at the end (standard errors, the Laplace posterior).
+    _needs_hessian: ClassVar[bool] = True
+
     def _newton(self, source: Any, M: int, alpha: float, *, xp: ModuleType, dtype: Any,
-                V0: Any = None, separation: bool = False) -> _logistic.NewtonResult:
+                V0: Any = None, separation: bool = False,
+                hessian_hint: Any = None) -> _logistic.NewtonResult:
         if V0 is None:
             V0 = xp.zeros((M, self._n_free()), dtype=dtype)
         return _logistic.newton(
-            source, V0, alpha, tol=self.tol, max_iter=self.max_iter, need_hessian=True,
-            detect_separation=separation, xp=xp,
+            source, V0, alpha, tol=self.tol, max_iter=self.max_iter,
+            need_hessian=self._needs_hessian, detect_separation=separation, xp=xp,
+            hessian_hint=hessian_hint,
         )
 
     def _set_fit(self, result: _logistic.NewtonResult, source: Any) -> None:
@@ -741,9 +750,6 @@ class MAPClassifier(_NewtonClassifier):
     classes_ : ndarray of shape (K,)
     coef_ : array of shape (M,) or (M, K)
         :math:`w_{MAP}`; one vector for two classes, one column per class for more.
-    cov_ : array of shape (P, P)
-        The inverse Hessian of the negative log posterior at the mode (the Laplace
-        covariance; :meth:`summary` reads its standard errors from it).
     alpha_ : float
         Equal to ``alpha``.
     log_likelihood_, n_iter_, n_samples_, basis_, n_features_in_, feature_names_in_
@@ -758,9 +764,11 @@ class MAPClassifier(_NewtonClassifier):
         E(w) = -\sum_n r_n \sum_k t_{nk} \ln y_{nk} + \frac\alpha2 \lVert w\rVert^2
         \quad \text{(PRML 4.140 without the Laplace step)}
 
-    by Newton's method with a backtracking line search: the Hessian is
-    :math:`\alpha I + \Phi^T R\Phi`, solved by Cholesky for up to 64 free weights and by
-    truncated conjugate gradients on Hessian-vector products above.
+    by Newton's method with a backtracking line search: each step solves with the Hessian
+    :math:`\alpha I + \Phi^T R\Phi` by conjugate gradients on Hessian-vector products (one
+    pass over the data each), preconditioned by the Hessian of a subsample of rows. MAP is a
+    point estimate: :meth:`summary` has no standard errors (NaN); the curvature at the mode
+    is :class:`BayesianClassifier`'s posterior.
 
     **scikit-learn.** ``LogisticRegression(C=C, fit_intercept=False)`` on the same design
     matrix (the bias column included, so the intercept is penalised as here) minimises
@@ -788,6 +796,8 @@ class MAPClassifier(_NewtonClassifier):
         "alpha": [POSITIVE],
     }
     _scalar_state = ("n_iter_", "alpha_")
+    _needs_hessian = False
+    _interval = "undefined (MAP is a point estimate)"
 
     def __init__(
         self,
@@ -810,7 +820,7 @@ class MAPClassifier(_NewtonClassifier):
         self._set_laplace(result, alpha, xp=xp)
 
     def _set_laplace(self, result: _logistic.NewtonResult, alpha: float, *, xp: ModuleType):
-        self.cov_ = _inverse(result.hessian, xp=xp)
+        """Set what the rung knows beyond the mode (nothing for MAP: a point estimate)."""
 
 
 class BayesianClassifier(MAPClassifier):
@@ -879,6 +889,7 @@ class BayesianClassifier(MAPClassifier):
     }
     _scalar_state = ("n_iter_", "alpha_", "log_evidence_", "gamma_")
     _interval = "credible (Laplace)"
+    _needs_hessian = True
 
     def __init__(
         self,
@@ -961,7 +972,7 @@ class EvidenceClassifier(BayesianClassifier):
     max_iter, tol
         Of each Newton iteration for the mode, as in :class:`MAPClassifier`.
     global_search : bool, default True
-        Also evaluate the evidence on a grid over :math:`\alpha` (every other decade over
+        Also evaluate the evidence on a grid over :math:`\alpha` (every third decade over
         twelve decades around the start) and refine the best point: a guard against a lower
         local maximum, as :class:`~bayesfit.EvidenceRegression`'s.
     n_draws, random_state
@@ -992,9 +1003,10 @@ class EvidenceClassifier(BayesianClassifier):
         \ln p(\mathbf t \mid \alpha) \simeq -E(w_{MAP}) + \frac P2 \ln\alpha
             - \frac12\ln\lvert\alpha I + \Phi^T R\Phi\rvert,
 
-    is maximised over :math:`\ln\alpha` by Brent's method (each evaluation a warm-started
-    Newton solve). A maximum at the edge of the range (the data carry no information, or
-    separate the classes) gives a :class:`~bayesfit.NumericalWarning`.
+    is maximised over :math:`\ln\alpha` by Brent's method (each evaluation a Newton solve
+    warm-started from the nearest alpha, preconditioned by its Hessian). A maximum at the
+    edge of the range (the data carry no information, or separate the classes) gives a
+    :class:`~bayesfit.NumericalWarning`.
 
     Examples
     --------
@@ -1044,9 +1056,9 @@ class EvidenceClassifier(BayesianClassifier):
 class _EvidenceSearch:
     """The maximisation of the Laplace evidence over ln alpha, each point a MAP fit."""
 
-    # the guard's grid around the start, in decades of alpha (every other decade)
-    _GRID = tuple(range(-8, 5, 2))
-    _MACKAY_STEPS = 20
+    # the guard's grid around the start, in decades of alpha (every third decade)
+    _GRID = tuple(range(-9, 4, 3))
+    _MACKAY_STEPS = 10
     _MACKAY_TOL = 0.05  # in ln alpha: the fixed point is a start, not the answer
     _EDGE = 30.0  # ln alpha this far from the start counts as a boundary maximum
 
@@ -1072,10 +1084,16 @@ class _EvidenceSearch:
         if log_alpha in self.cache:
             return self.cache[log_alpha][0]
         nearest = min(self.cache, key=lambda a: abs(a - log_alpha), default=None)
-        V0 = self.V0 if nearest is None else self.cache[nearest][1].V
+        V0, hint = self.V0, None
+        if nearest is not None:  # warm start, and the neighbour's Hessian for the steps
+            near = self.cache[nearest][1]
+            V0 = near.V
+            hint = near.hessian - math.exp(nearest) * self.xp.eye(
+                near.hessian.shape[0], dtype=near.hessian.dtype,
+                device=array_api_compat.device(near.hessian))
         alpha = math.exp(log_alpha)
         result = self.owner._newton(self.source, V0.shape[0], alpha, xp=self.xp,
-                                    dtype=V0.dtype, V0=V0)
+                                    dtype=V0.dtype, V0=V0, hessian_hint=hint)
         try:
             laplace = _logistic.laplace_evidence(result.nll, result.V, result.hessian, alpha,
                                                  xp=self.xp)
@@ -1128,18 +1146,22 @@ class _EvidenceSearch:
         return math.exp(best), self.cache[best][1]
 
     def _refine(self, best: float) -> float:
-        """Maximise the evidence over ln alpha around ``best`` by Brent's method."""
-        step = math.log(10.0)
+        """Maximise the evidence over ln alpha around ``best`` by Brent's method.
+
+        The bracket starts at +-0.25 around ``best`` (MacKay's point is usually within a few
+        hundredths of the maximum) and doubles towards the higher side until it holds the
+        maximum; at the edge of the search range ``best`` is returned as it is.
+        """
+        step = 0.25
         lo, hi = self._clip(best - step), self._clip(best + step)
-        for _ in range(int(self._EDGE / step)):  # widen until the maximum is inside
-            if self.evaluate(lo) < self.evaluate(best) > self.evaluate(hi):
-                break
+        while not self.evaluate(lo) < self.evaluate(best) > self.evaluate(hi):
+            step *= 2.0
             if self.evaluate(lo) >= self.evaluate(best):
                 hi, best, lo = best, lo, self._clip(lo - step)
             else:
                 lo, best, hi = best, hi, self._clip(hi + step)
-        else:
-            return best
+            if lo == best or hi == best:  # the maximum is at the edge of the range
+                return best
         found = scipy.optimize.minimize_scalar(
             lambda a: -self.evaluate(a), bracket=(lo, best, hi), method="brent",
             options={"xtol": 1e-6},
