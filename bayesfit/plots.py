@@ -637,7 +637,7 @@ def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figu
 
 # -- classification ------------------------------------------------------------------------------
 
-_CLASS_MARKERS = ("o", "x", "s", "^", "v", "D", "P", "*")
+_CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _CLASS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown",
                   "tab:pink", "tab:olive")
 

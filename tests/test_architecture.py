@@ -87,8 +87,8 @@ def test_every_warning_goes_through_the_one_helper():
     assert offenders == []
 
 
-PUBLIC_MODULES = ["basis", "classify", "compare", "datasets", "exceptions", "info", "linear", "losses",
-                  "plots", "posterior", "priors", "pymc_models", "streaming", "summary"]
+PUBLIC_MODULES = ["basis", "classify", "compare", "datasets", "exceptions", "info", "linear",
+                  "losses", "plots", "posterior", "priors", "pymc_models", "streaming", "summary"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_MODULES)

@@ -57,7 +57,8 @@ def _negative_log_posterior(w, Phi, y, K, alpha, reference):
     A = Phi @ W
     if reference:
         A = np.c_[np.zeros(len(A)), A]
-    return -np.sum(A[np.arange(len(y)), y] - scipy.special.logsumexp(A, axis=1)) + 0.5 * alpha * w @ w
+    log_likelihood = np.sum(A[np.arange(len(y)), y] - scipy.special.logsumexp(A, axis=1))
+    return -log_likelihood + 0.5 * alpha * w @ w
 
 
 def _newton_reference(Phi, y, K, alpha=0.0, reference=True, steps=40):
@@ -128,7 +129,8 @@ def test_mle_multinomial_equals_newton_and_statsmodels_mnlogit():
 
 def _separable(n=40, seed=0):
     rng = np.random.default_rng(seed)
-    x = np.r_[-np.abs(rng.normal(1.0, 1.0, n // 2)) - 0.1, np.abs(rng.normal(1.0, 1.0, n // 2)) + 0.1]
+    half = n // 2
+    x = np.r_[-np.abs(rng.normal(1.0, 1.0, half)) - 0.1, np.abs(rng.normal(1.0, 1.0, half)) + 0.1]
     return x, np.r_[np.zeros(n // 2, int), np.ones(n // 2, int)]
 
 
