@@ -785,9 +785,9 @@ class MAPClassifier(_NewtonClassifier):
     Examples
     --------
     >>> import numpy as np, bayesfit as bf
-    >>> X = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> X = np.array([-1.5, -0.5, 0.5, 1.5])
     >>> model = bf.MAPClassifier(alpha=1.0).fit(X, [0, 0, 1, 1])
-    >>> model.predict_proba([1.5]).round(3)
+    >>> model.predict_proba([0.0]).round(3)  # the data are symmetric about 0
     array([[0.5, 0.5]])
     """
 
@@ -1238,8 +1238,8 @@ class FullBayesClassifier(BasisClassifier):
     Examples
     --------
     >>> import bayesfit as bf
-    >>> X, y = bf.datasets.overlapping_clusters(60, seed=0)
-    >>> model = bf.FullBayesClassifier(draws=200, tune=200, chains=2, random_seed=0,
+    >>> X, y = bf.datasets.overlapping_clusters(200, separation=2.0, seed=0)
+    >>> model = bf.FullBayesClassifier(draws=500, tune=500, chains=2, random_seed=0,
     ...                                progressbar=False).fit(X, y)
     >>> model.idata_["posterior"]["w"].dims
     ('chain', 'draw', 'feature')

@@ -233,3 +233,46 @@ def test_progress_display_on_a_terminal_only(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", term)
     assert main(["compare", "-q", "--degrees", "1", "--n-test", "20"]) == 0
     assert term.getvalue() == ""
+
+
+# -- classification ------------------------------------------------------------------------------
+
+
+def test_compare_classify_prints_the_ladder_and_writes_its_figures(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = _run(["compare", "--task", "classify", "--n-test", "300", "--out", out],
+                             capsys)
+    assert code == 0, err
+    X, y = bf.datasets.overlapping_clusters(20, seed=0)
+    Xt, yt = bf.datasets.overlapping_clusters(300, seed=1)
+    assert bf.compare_classifiers(X, y, Xt, yt).to_markdown() in stdout
+    assert "warning: MLE: MLEClassifier: the classes are separable" in err
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["comparison.csv", "comparison.md", "decision_boundaries.png", "decision_boundaries.svg",
+         "reliability.png", "reliability.svg"])
+
+
+def test_fit_classify_reads_labels_and_reproduces_the_library(tmp_path, capsys):
+    X, y = bf.datasets.overlapping_clusters(40, seed=4)
+    labels = np.array(["cat", "dog"])[y]
+    path = tmp_path / "pets.csv"
+    path.write_text("a,b,kind\n" + "".join(f"{float(u)!r},{float(v)!r},{k}\n"
+                                            for (u, v), k in zip(X, labels, strict=True)))
+    out = tmp_path / "out"
+    code, stdout, err = _run(["fit", path, "--task", "classify", "--x", "a,b", "--y", "kind",
+                              "--method", "map", "--alpha", "0.5", "--out", out], capsys)
+    assert code == 0, err
+    model = bf.from_dict(json.loads((out / "model.json").read_text()))
+    reference = bf.MAPClassifier(bf.basis.Polynomial(1), alpha=0.5).fit(X, labels)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
+    assert model.classes_.tolist() == ["cat", "dog"]
+    assert "training accuracy:" in stdout and "MAPClassifier" in stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["model.json", "reliability.png", "reliability.svg", "decision_boundary.png",
+         "decision_boundary.svg"])
+    code, _, err = _run(["fit", path, "--task", "classify", "--x", "a", "--y", "kind",
+                         "--beta", "2"], capsys)
+    assert code == 1 and "--beta" in err
+    code, _, err = _run(["fit", path, "--task", "classify", "--x", "a", "--y", "kind",
+                         "--method", "lasso"], capsys)
+    assert code == 1 and "unknown method 'lasso'" in err
