@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# e.g. BENCH_ARGS="--torch-python /work/torch-venv/bin/python" for bench_nn's PyTorch peer
+BENCH_ARGS ?=
 
-.PHONY: test test-gpu demo lint bench bench-quick clean docs docs-figures constraints
+.PHONY: test test-gpu bench-gpu gpu-check gpu-wheels demo lint bench bench-quick clean docs \
+  docs-figures constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	@py=$$(tools/find-python) || exit 1; \
@@ -21,11 +24,24 @@ lint: $(STAMP)
 test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-# The backend-parametrized suite on CuPy (needs a GPU and `pip install -e '.[gpu]'`): the same
-# tests that run on NumPy and array-api-strict in `make test`.
+# The GPU checks (tools/gpu-check; docs/backend.md says what they assume). test-gpu: the
+# backend-parametrized suite on CuPy, the same tests that run on NumPy and array-api-strict in
+# `make test` (needs a GPU and `.venv/bin/pip install -e '.[gpu]'`); bench-gpu:
+# benchmarks/bench_gpu.py. Without CuPy or a CUDA device each says so and exits 0.
 test-gpu: $(STAMP)
-	$(BIN)/python -c 'import cupy' || { echo "test-gpu needs CuPy: $(BIN)/pip install -e '.[gpu]'"; exit 1; }
-	MPLBACKEND=Agg BAYESFIT_TEST_BACKENDS=cupy $(BIN)/python -m pytest $(PYTEST_ARGS) -k cupy tests
+	PYTHON=$(BIN)/python PYTEST_ARGS="$(PYTEST_ARGS)" tools/gpu-check test
+
+bench-gpu: $(STAMP)
+	PYTHON=$(BIN)/python tools/gpu-check bench
+
+# Both, on a GPU machine that reaches no package registry: no .venv is built; the machine's
+# python3 (with CuPy) runs this tree, plus the wheels `make gpu-wheels` fetched beforehand.
+gpu-check:
+	tools/gpu-check all
+
+gpu-wheels: $(STAMP)
+	rm -rf .gpu-wheels && $(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: \
+	  -d .gpu-wheels $$(grep -iE '^array[-_]api[-_](compat|strict)==' constraints.txt)
 
 demo: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/bayesfit compare --out demo-output
@@ -40,10 +56,10 @@ docs-figures: $(STAMP)
 	  MPLBACKEND=Agg $(BIN)/python $$example --out docs/figures || exit 1; done
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 bench-quick: $(STAMP)
-	$(BIN)/python -m benchmarks --quick
+	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 # Re-pin constraints.txt to the newest releases pyproject.toml allows (a deliberate update:
 # review and commit the diff, then run make test).

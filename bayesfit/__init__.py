@@ -36,6 +36,8 @@ _LAZY = {
     "compare_classifiers": "bayesfit.compare",
     "ComparisonReport": "bayesfit.compare",
     "PyMCRegression": "bayesfit.pymc_models",
+    "FullBayesRegression": "bayesfit.fullbayes",
+    "fullbayes": "bayesfit.fullbayes",
     "priors": "bayesfit.priors",
     "pymc_models": "bayesfit.pymc_models",
     "basis": "bayesfit.basis",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import importlib
 import os
 from collections.abc import Iterator
@@ -24,11 +25,17 @@ import numpy as np
 
 __all__ = [
     "BACKENDS",
+    "cupy_unavailable_reason",
     "default_namespace",
     "get_backend",
     "get_namespace",
     "is_array",
+    "linalg_errors_raise",
+    "qr_r",
+    "quiet_overflow",
     "set_backend",
+    "single_blas_thread",
+    "small_dense_threads",
     "solve_triangular",
     "to_numpy",
     "use_backend",
@@ -64,6 +71,36 @@ def _import_backend(name: str) -> ModuleType:
             f"the {name!r} backend was requested but {name} is not importable ({exc}); "
             f"install it (for CuPy: pip install 'bayesfit[gpu]') or use set_backend('numpy')"
         ) from exc
+
+
+def cupy_unavailable_reason() -> str | None:
+    """Return why the CuPy backend cannot run on this machine, or None if it can.
+
+    CuPy imports without a GPU and fails only at the first array, so importing it is not
+    enough: it must also see a CUDA device. The GPU checks (``make test-gpu``,
+    ``benchmarks/bench_gpu.py``) print this reason instead of a traceback.
+
+    Returns
+    -------
+    str or None
+        ``"CuPy is not installed (...)"`` or ``"CuPy <version> finds no CUDA device (...)"``;
+        None when CuPy imports and sees at least one device.
+
+    Examples
+    --------
+    >>> reason = cupy_unavailable_reason()
+    >>> reason is None or reason.startswith("CuPy")
+    True
+    """
+    try:
+        import cupy
+    except ImportError as exc:
+        return f"CuPy is not installed ({exc})"
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except RuntimeError as exc:  # CUDARuntimeError: no driver, no device, driver too old
+        return f"CuPy {cupy.__version__} finds no CUDA device ({exc})"
+    return None if count > 0 else f"CuPy {cupy.__version__} finds no CUDA device"
 
 
 def get_backend() -> str:
@@ -202,6 +239,34 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
+# OpenBLAS threads small dense kernels, and the threads cost more than the work: a 4 x 4
+# triangular solve took 1.4 ms (10 us on one thread), one at 100 x 100 32 ms (1 ms), an eigh
+# of 101 x 101 7-100 ms (2 ms) on these shared cores. Up to this order they run on one thread.
+_SMALL_DENSE = 256
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    # Scanning the loaded BLAS libraries costs ~5 ms: once per process, not once per call.
+    return ThreadpoolController()
+
+
+def single_blas_thread() -> Any:
+    """Return a context in which the BLAS libraries (NumPy's, SciPy's) use one thread."""
+    return _blas_controller().limit(limits=1)
+
+
+def small_dense_threads(order: int) -> Any:
+    """Return the BLAS threading context for dense kernels on matrices of this order.
+
+    One thread up to order 256 (where thread start-up outweighs the work), the library's
+    own threads above.
+    """
+    return single_blas_thread() if order <= _SMALL_DENSE else contextlib.nullcontext()
+
+
 def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
     """Solve ``a x = b`` for triangular ``a``: LAPACK's ``trtrs`` where the namespace has it.
 
@@ -227,9 +292,54 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
     if array_api_compat.is_numpy_namespace(xp):
         import scipy.linalg
 
-        return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
+        with small_dense_threads(a.shape[-1]):
+            return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
     if array_api_compat.is_cupy_namespace(xp) and a.ndim == 2:  # CuPy's trsm is not batched
         import cupyx.scipy.linalg
 
         return cupyx.scipy.linalg.solve_triangular(a, b, lower=lower)
     return xp.linalg.solve(a, b)
+
+
+def qr_r(a: Any, *, xp: ModuleType) -> Any:
+    """Return the R factor of the QR decomposition of ``a`` (K, N), K = min(rows, N), only.
+
+    The array API standard's ``qr`` also forms Q, which costs as much again; NumPy and CuPy
+    can skip it (``mode="r"``), other namespaces take the standard call and drop Q.
+    """
+    if array_api_compat.is_numpy_namespace(xp):
+        return np.linalg.qr(a, mode="r")
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupy
+
+        return cupy.linalg.qr(a, mode="r")
+    return xp.linalg.qr(a)[1]
+
+
+def quiet_overflow() -> Any:
+    """Return a context in which NumPy does not warn of overflow or invalid values.
+
+    For the kernels whose results are checked for NaN and inf afterwards (the sufficient
+    statistics): non-finite data become one ValueError naming the bad value, not a
+    RuntimeWarning first. NumPy's error state is per thread: enter it in each worker.
+    array-api-strict computes with NumPy underneath; CuPy does not warn.
+    """
+    return np.errstate(over="ignore", invalid="ignore")
+
+
+@contextlib.contextmanager
+def linalg_errors_raise(xp: ModuleType) -> Iterator[None]:
+    """Make a failed factorisation raise inside the block, on every namespace.
+
+    NumPy raises ``LinAlgError`` (a ``ValueError``) by itself. CuPy ignores cuSOLVER's
+    failure flag unless asked, and may return a finite but wrong partial factor of a matrix
+    that is not positive definite: ``cupyx.errstate(linalg="raise")`` turns the flag into
+    ``numpy.linalg.LinAlgError``.
+    """
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupyx
+
+        with cupyx.errstate(linalg="raise"):
+            yield
+    else:
+        yield

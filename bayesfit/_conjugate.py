@@ -23,27 +23,38 @@ import functools
 import itertools
 import math
 import os
+import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, NamedTuple
 
 import array_api_compat
-from threadpoolctl import ThreadpoolController
 
+from bayesfit._backend import (
+    qr_r,
+    quiet_overflow,
+    single_blas_thread,
+    solve_triangular,
+    to_numpy,
+)
 from bayesfit._linalg import cholesky, cholesky_inverse, logdet_from_cholesky, solve_lower
 from bayesfit._warnings import warn
-from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
+from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning, NumericalWarning
 
 __all__ = [
     "Eigen",
     "EvidenceFit",
     "EvidenceTerms",
+    "LeastSquares",
     "QRStats",
     "SufficientStats",
     "eigen_posterior_mean",
+    "eigen_weight_draws",
     "evidence_at",
     "evidence_fit",
+    "evidence_start",
     "gram",
     "least_squares",
     "posterior_from_stats",
@@ -53,12 +64,10 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 _PARALLEL_ROWS = 100_000  # below this, thread start-up costs more than it saves
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    # Scanning the loaded BLAS libraries costs ~5 ms: once per process, not once per chunk.
-    return ThreadpoolController()
+# Row blocks of the TSQR: small enough (about 2 MB) that each block's QR runs in cache. A QR
+# of the whole tall matrix streams its panels through memory once per column and ran 10-20x
+# slower than these blocks at (1e6, 100).
+_QR_BLOCK_BYTES = 1 << 21
 
 
 @functools.cache
@@ -72,55 +81,103 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_thread_pool.cache_clear)
 
 
-def gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
-    r"""Return :math:`F^T F` and :math:`F^T t`.
+def _workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
-    On NumPy, tall designs are cut into row blocks summed on one Python thread per core, each
+
+def _map_row_blocks(fn: Callable[[int, int], Any], n: int, *, xp: ModuleType) -> list[Any]:
+    """Return ``[fn(a, b) for each row block a:b]``, the blocks on one thread per core.
+
+    On NumPy, tall data are cut into row blocks processed on one Python thread per core, each
     with a single BLAS thread: OpenBLAS's own threading of ``X.T @ X`` runs at a fraction of
     the GEMM peak on these machines and degrades badly when the cores are shared
-    (benchmarks/README.md). The sum over blocks is exact up to round-off, like any chunking.
+    (benchmarks/README.md). Elsewhere (CuPy, other namespaces) and for short data, one block.
     """
-    n = F.shape[0]
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    workers = _workers()
     if not array_api_compat.is_numpy_namespace(xp) or workers < 2 or n < _PARALLEL_ROWS:
-        return xp.matrix_transpose(F) @ F, t @ F
+        return [fn(0, n)]
     bounds = [n * i // (4 * workers) for i in range(4 * workers + 1)]
-    blocks = [(F[a:b], t[a:b]) for a, b in itertools.pairwise(bounds)]
-    with _blas_controller().limit(limits=1):
-        parts = list(_thread_pool(workers).map(lambda ft: (ft[0].T @ ft[0], ft[1] @ ft[0]), blocks))
-    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+    with single_blas_thread():
+        return list(_thread_pool(workers).map(lambda ab: fn(*ab), itertools.pairwise(bounds)))
+
+
+def gram(F: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
+    r"""Return :math:`F^T F` and :math:`F^T t`, summed over row blocks (see _map_row_blocks).
+
+    The sum over blocks is exact up to round-off, like any chunking.
+    """
+
+    def block(a: int, b: int) -> tuple[Any, Any]:
+        Fb = F[a:b, ...]
+        return xp.matrix_transpose(Fb) @ Fb, t[a:b] @ Fb
+
+    parts = _map_row_blocks(block, F.shape[0], xp=xp)
+    return functools.reduce(_add_pairs, parts)
+
+
+def _add_pairs(p: tuple[Any, ...], q: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(a + b for a, b in zip(p, q, strict=True))
+
+
+def _sqrt_weights(sample_weight: Any, *, xp: ModuleType) -> Any:
+    return None if sample_weight is None else xp.sqrt(sample_weight)
 
 
 @dataclass(frozen=True)
 class SufficientStats:
-    r"""The sufficient statistics :math:`(\Phi^T\Phi, \Phi^T t, t^T t, N)` of a data set."""
+    r"""The sufficient statistics :math:`(\Phi^T W\Phi, \Phi^T W t, t^T W t, N)` of a data set.
+
+    :math:`W` holds the sample (frequency) weights on its diagonal, and :math:`N = \sum_n
+    w_n`: an integer weight is a repeated row. Without weights :math:`W = I`.
+    """
 
     xtx: Any
     xty: Any
     yty: Any
-    n: int
+    n: float
 
     @classmethod
-    def from_design(cls, F: Any, t: Any, *, bias: bool, xp: ModuleType) -> SufficientStats:
+    def from_design(
+        cls, F: Any, t: Any, *, bias: bool, xp: ModuleType, sample_weight: Any = None
+    ) -> SufficientStats:
         r"""Compute the statistics of :math:`\Phi = [1, F]` (``bias``) or :math:`\Phi = F`.
 
-        The bias column's blocks are column sums, so :math:`\Phi` is never materialised:
-        at N = 1e6 that copy would cost as much as the Gram matrix itself.
+        One pass over ``F``, in row blocks (:func:`gram`'s threads): each block gives its
+        :math:`F_b^T F_b` and, in one more product with the two columns :math:`[1, t_b]`,
+        the bias column's sums :math:`1^T F_b` beside :math:`t_b^T F_b`. :math:`\Phi` is never
+        materialised (at N = 1e6 that copy would cost as much as the Gram matrix itself), and
+        the weights enter as :math:`\sqrt{w}` on each block's rows.
         """
-        FtF, Ftt = gram(F, t, xp=xp)
-        n = int(F.shape[0])
-        if bias:  # the blocks of [1, F]^T [1, F] that involve the bias column
-            col_sum = xp.sum(F, axis=0)
-            n_arr = xp.asarray([[n]], dtype=F.dtype, device=array_api_compat.device(F))
-            FtF = xp.concat(
-                [
-                    xp.concat([n_arr, col_sum[None, :]], axis=1),
-                    xp.concat([col_sum[:, None], FtF], axis=1),
-                ],
-                axis=0,
-            )
-            Ftt = xp.concat([xp.sum(t)[None], Ftt])
-        return cls(xtx=FtF, xty=Ftt, yty=xp.vecdot(t, t), n=n)
+        sw = _sqrt_weights(sample_weight, xp=xp)
+
+        def block(a: int, b: int) -> tuple[Any, Any]:
+            with quiet_overflow():  # is_finite() tells, and the estimator names the culprit
+                Fb, tb = F[a:b, ...], t[a:b]
+                if sw is not None:
+                    Fb, tb = Fb * sw[a:b, None], tb * sw[a:b]
+                FtF = xp.matrix_transpose(Fb) @ Fb
+                if not bias:
+                    return FtF, tb @ Fb
+                ones = xp.ones_like(tb) if sw is None else sw[a:b]
+                return FtF, xp.stack([ones, tb]) @ Fb  # rows: 1^T W F_b, t^T W F_b
+
+        with quiet_overflow():
+            FtF, side = functools.reduce(_add_pairs, _map_row_blocks(block, F.shape[0], xp=xp))
+            tw = t if sample_weight is None else sample_weight * t
+            yty = xp.vecdot(tw, t)
+        n = float(xp.sum(sample_weight)) if sample_weight is not None else int(F.shape[0])
+        if not bias:
+            return cls(xtx=FtF, xty=side, yty=yty, n=n)
+        col_sum, Ftt = side[0, :], side[1, :]
+        n_arr = xp.asarray([[n]], dtype=F.dtype, device=array_api_compat.device(F))
+        xtx = xp.concat(
+            [
+                xp.concat([n_arr, col_sum[None, :]], axis=1),
+                xp.concat([col_sum[:, None], FtF], axis=1),
+            ],
+            axis=0,
+        )
+        return cls(xtx=xtx, xty=xp.concat([xp.sum(tw)[None], Ftt]), yty=yty, n=n)
 
     def __add__(self, other: SufficientStats) -> SufficientStats:
         """Merge the statistics of two disjoint data sets (exact: they are sums)."""
@@ -128,68 +185,270 @@ class SufficientStats:
             self.xtx + other.xtx, self.xty + other.xty, self.yty + other.yty, self.n + other.n
         )
 
+    @property
+    def xp(self) -> ModuleType:
+        """The namespace of the statistics' arrays."""
+        return array_api_compat.array_namespace(self.xtx)
 
-def _with_bias(F: Any, *, xp: ModuleType) -> Any:
-    ones = xp.ones((F.shape[0], 1), dtype=F.dtype, device=array_api_compat.device(F))
-    return xp.concat([ones, F], axis=1)
+    def is_finite(self) -> bool:
+        r"""Whether the data were finite and their squares summed without overflow.
+
+        A NaN or inf anywhere in :math:`\Phi` or :math:`t`, or an entry whose square
+        overflows, shows in the diagonal of :math:`\Phi^T W\Phi` or in :math:`t^TWt`: this
+        :math:`O(M)` look replaces a separate :math:`O(NM)` pass over the data.
+        """
+        xp = self.xp
+        diag = xp.linalg.diagonal(self.xtx)
+        return bool(xp.all(xp.isfinite(diag))) and bool(xp.isfinite(self.yty))
+
+    def rss_at(self, w: Any) -> float:
+        r"""Return :math:`\lVert t - \Phi w\rVert_W^2 = t^TWt - 2w^T\Phi^TWt + w^T\Phi^TW\Phi w`.
+
+        From the statistics alone (clipped at 0): it loses the digits of
+        :math:`t^TWt / \lVert t - \Phi w\rVert^2` to cancellation, which is harmless for a
+        summary's few digits and is why the MLE keeps the R factor instead.
+        """
+        xp = self.xp
+        quad = float(xp.vecdot(w, self.xtx @ w)) - 2.0 * float(xp.vecdot(w, self.xty))
+        return max(float(self.yty) + quad, 0.0)
+
+    def tss(self, *, centred: bool) -> float:
+        """Return the total sum of squares about the weighted mean (``centred``) or zero.
+
+        Centring needs the bias as the first column.
+        """
+        if not centred:
+            return float(self.yty)
+        total = float(self.xty[0])  # the bias column's row: sum_n w_n t_n
+        return max(float(self.yty) - total * total / self.n, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the statistics as JSON-safe lists (float64 round-trips exactly)."""
+        return {
+            "xtx": to_numpy(self.xtx).tolist(),
+            "xty": to_numpy(self.xty).tolist(),
+            "yty": float(self.yty),
+            "n": self.n,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, xp: ModuleType, dtype: Any) -> SufficientStats:
+        """Rebuild statistics written by :meth:`to_dict`."""
+        return cls(
+            xp.asarray(d["xtx"], dtype=dtype),
+            xp.asarray(d["xty"], dtype=dtype),
+            xp.asarray(d["yty"], dtype=dtype),
+            d["n"],
+        )
 
 
 @dataclass(frozen=True)
 class QRStats:
-    r"""The least-squares statistics :math:`(R, Q^T t, t^T t, N)` from :math:`\Phi = QR`.
+    r"""The R factor of the weighted, augmented design :math:`W^{1/2} [\Phi, t] = QR`.
 
     The MLE has no prior to repair the conditioning, so it must not go through
     :math:`\Phi^T\Phi` (whose condition number is the square of :math:`\Phi`'s). The R factor
     is the stable sufficient statistic instead: stacking two R factors and taking the R of the
-    stack gives the R of the stacked data (TSQR), so chunks merge exactly.
+    stack gives the R of the stacked data (TSQR), so chunks merge exactly. Taking the target
+    as a last column keeps the residual too: with :math:`M` columns in :math:`\Phi`,
+
+    .. math::
+
+        R = \begin{pmatrix} R_\Phi & Q_\Phi^T t \\ 0 & \rho \end{pmatrix}, \qquad
+        \rho^2 = \min_w \lVert t - \Phi w\rVert_W^2,
+
+    so the least-squares residual is read off without the cancellation of
+    :math:`t^Tt - \lVert Q^Tt\rVert^2`, and with the bias first, the centred total sum of
+    squares is :math:`\sum_{i \ge 1} R_{i,M}^2`. ``n`` is :math:`\sum_n w_n`.
     """
 
-    R: Any
-    qty: Any
-    yty: Any
-    n: int
+    R_aug: Any
+    n: float
 
     @classmethod
-    def from_design(cls, F: Any, t: Any, *, bias: bool, xp: ModuleType) -> QRStats:
-        r"""Compute the statistics of :math:`\Phi = [1, F]` (``bias``) or :math:`\Phi = F`."""
-        Phi = _with_bias(F, xp=xp) if bias else F
-        Q, R = xp.linalg.qr(Phi)
-        return cls(R=R, qty=t @ Q, yty=xp.vecdot(t, t), n=int(Phi.shape[0]))
+    def from_design(
+        cls, F: Any, t: Any, *, bias: bool, xp: ModuleType, sample_weight: Any = None
+    ) -> QRStats:
+        r"""Compute the statistics of :math:`\Phi = [1, F]` (``bias``) or :math:`\Phi = F`.
+
+        A TSQR: on NumPy, each thread of :func:`gram`'s pool takes a range of rows and works
+        through it in sub-blocks of about 2 MB, each built and factorised in cache together
+        with the R factor so far; the threads' factors are merged at the end.
+        """
+        sw = _sqrt_weights(sample_weight, xp=xp)
+        width = F.shape[1] + int(bias) + 1
+        n_rows = F.shape[0]
+        # On NumPy, cache-sized sub-blocks; elsewhere (a GPU) one factorisation of the whole.
+        rows = max(2 * width, _QR_BLOCK_BYTES // (8 * width))
+        if not array_api_compat.is_numpy_namespace(xp):
+            rows = n_rows
+
+        def augmented(a: int, b: int) -> Any:
+            tb = t[a:b, None]
+            cols = [xp.ones_like(tb), F[a:b, ...], tb] if bias else [F[a:b, ...], tb]
+            A = xp.concat(cols, axis=1)
+            return A if sw is None else A * sw[a:b, None]
+
+        def block(a: int, b: int) -> Any:
+            # Sequential TSQR: each sub-block is factorised together with the R so far.
+            R = None
+            with quiet_overflow():  # is_finite() tells, and the estimator names the culprit
+                for start in range(a, b, rows):
+                    A = augmented(start, min(start + rows, b))
+                    R = qr_r(A if R is None else xp.concat([R, A], axis=0), xp=xp)
+            return R
+
+        with quiet_overflow():
+            R = _merge_r(_map_row_blocks(block, n_rows, xp=xp), xp=xp)
+        n = float(xp.sum(sample_weight)) if sample_weight is not None else int(n_rows)
+        return cls(R_aug=R, n=n)
 
     def __add__(self, other: QRStats) -> QRStats:
         """Merge two disjoint data sets: the R of the stacked R factors (exact)."""
-        xp = array_api_compat.array_namespace(self.R, other.R)
-        Q, R = xp.linalg.qr(xp.concat([self.R, other.R], axis=0))
-        qty = xp.concat([self.qty, other.qty]) @ Q
-        return QRStats(R=R, qty=qty, yty=self.yty + other.yty, n=self.n + other.n)
+        return QRStats(R_aug=_merge_r([self.R_aug, other.R_aug], xp=self.xp), n=self.n + other.n)
+
+    @property
+    def xp(self) -> ModuleType:
+        """The namespace of the statistics' arrays."""
+        return array_api_compat.array_namespace(self.R_aug)
+
+    @property
+    def n_params(self) -> int:
+        r"""M, the number of columns of :math:`\Phi`."""
+        return self.R_aug.shape[1] - 1
+
+    @property
+    def R(self) -> Any:
+        r"""The R factor of :math:`W^{1/2}\Phi`, of shape (min(rows, M), M)."""
+        m = min(self.R_aug.shape[0], self.n_params)
+        return self.R_aug[:m, : self.n_params]
+
+    @property
+    def qty(self) -> Any:
+        r""":math:`Q_\Phi^T W^{1/2} t`."""
+        m = min(self.R_aug.shape[0], self.n_params)
+        return self.R_aug[:m, self.n_params]
+
+    @property
+    def rss_ls(self) -> float:
+        r""":math:`\rho^2`, the least-squares residual on the full column space."""
+        tail = self.R_aug[self.n_params :, self.n_params]
+        return float(self.xp.vecdot(tail, tail))
+
+    def with_residual(self, rss: float) -> QRStats:
+        r"""Return the statistics with :math:`\rho^2` replaced by ``rss``.
+
+        ``rss`` is the same residual summed directly from the data (for a full-rank fit with
+        more rows than columns).
+        """
+        xp, M = self.xp, self.n_params
+        last = xp.concat(
+            [xp.zeros_like(self.R_aug[M, :M]), xp.asarray([math.sqrt(rss)], dtype=self.R_aug.dtype)]
+        )
+        R = xp.concat([self.R_aug[:M, :], last[None, :], self.R_aug[M + 1 :, :]], axis=0)
+        return QRStats(R_aug=R, n=self.n)
+
+    def tss(self, *, centred: bool) -> float:
+        """Return the total sum of squares about the weighted mean (``centred``) or zero.
+
+        Centring needs the bias as the first column; both come from the last column of R,
+        without cancellation.
+        """
+        last = self.R_aug[int(centred) :, self.n_params]
+        return float(self.xp.vecdot(last, last))
+
+    def is_finite(self) -> bool:
+        r"""Whether the data were finite and their squares summed without overflow.
+
+        The column norms of R are those of :math:`W^{1/2}[\Phi, t]`: a NaN or inf in the data
+        or a square that overflows shows there, in :math:`O(M^2)`.
+        """
+        xp = self.xp
+        with quiet_overflow():
+            return bool(xp.all(xp.isfinite(xp.sum(self.R_aug * self.R_aug, axis=0))))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the statistics as JSON-safe lists (float64 round-trips exactly)."""
+        return {"R_aug": to_numpy(self.R_aug).tolist(), "n": self.n}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, xp: ModuleType, dtype: Any) -> QRStats:
+        """Rebuild statistics written by :meth:`to_dict`."""
+        return cls(xp.asarray(d["R_aug"], dtype=dtype), d["n"])
 
 
-def least_squares(stats: QRStats, *, xp: ModuleType) -> tuple[Any, int, Any, float]:
-    r"""Minimum-norm least squares from :math:`R = U \Sigma V^T`: :math:`w = V\Sigma^+ U^T Q^T t`.
+def _merge_r(parts: list[Any], *, xp: ModuleType) -> Any:
+    """Return the R factor of the stacked R factors ``parts``, merged pairwise (a TSQR tree)."""
+    while len(parts) > 1:
+        paired = [
+            qr_r(xp.concat([a, b], axis=0), xp=xp)
+            for a, b in zip(parts[::2], parts[1::2], strict=False)
+        ]
+        parts = paired + ([parts[-1]] if len(parts) % 2 else [])
+    return parts[0]
 
-    Singular values below ``eps * max(N, M) * s_max`` (LAPACK's ``gelsd`` default) count as
-    zero; they are the singular values of :math:`\Phi` itself, since :math:`Q` is orthonormal.
 
-    Returns
-    -------
-    w : array of shape (M,)
-    rank : int
-    singular_values : array
-    rss : float
-        :math:`\lVert t - \Phi w\rVert^2` from the statistics: :math:`t^Tt - \lVert Q^Tt
-        \rVert^2` (clipped at 0) plus what the dropped directions leave unexplained.
+class LeastSquares(NamedTuple):
+    """Result of :func:`least_squares`."""
+
+    coef: Any  #: w, the minimum-norm least-squares weights
+    rank: int  #: numerical rank of the column-equilibrated design
+    singular_values: Any  #: of the column-equilibrated design, descending
+    rss: float  #: ||t - Phi w||_W^2
+    cov_unscaled: Any  #: (Phi^T W Phi)^+, so that sigma^2 times it is the covariance of w
+
+
+def least_squares(stats: QRStats, *, rcond: float | None = None, xp: ModuleType) -> LeastSquares:
+    r"""Minimum-norm least squares on the column-equilibrated design, from its R factor.
+
+    With :math:`D` scaling each column of :math:`\Phi` to unit norm (by a power of two, so
+    exactly) and :math:`RD = U\Sigma V^T`:
+
+    .. math::
+
+        w = D V \Sigma^+ U^T Q^T t, \qquad (\Phi^T\Phi)^+ = D V \Sigma^{+2} V^T D.
+
+    Column scaling changes neither the least-squares fit nor R's accuracy (Householder QR is
+    backward stable column by column), but it does change the SVD's: an SVD solve loses
+    digits to :math:`\kappa` of the matrix it is given, and the raw powers of a polynomial can
+    have :math:`\kappa = 10^{13}` where the equilibrated columns have 18 (NIST's Pontius).
+    The rank is decided there too: singular values below ``rcond * s_max`` count as zero,
+    ``rcond`` defaulting to ``eps * max(N, M)`` (LAPACK's ``gelsd`` default). A
+    rank-deficient design gets the solution of least :math:`\lVert w\rVert` (as
+    :func:`numpy.linalg.pinv`), not of least :math:`\lVert D^{-1}w\rVert`.
     """
-    U, s, Vt = xp.linalg.svd(stats.R, full_matrices=False)
-    eps = xp.finfo(stats.R.dtype).eps
-    cutoff = eps * max(stats.n, stats.R.shape[1]) * s[0]
-    keep = s > cutoff
+    R = stats.R
+    M = R.shape[1]
+    norms = xp.sqrt(xp.sum(R * R, axis=0))
+    # A power of two nearest 1/norm: the scaling is exact, and zero columns stay as they are.
+    d = xp.where(norms > 0.0, 2.0 ** (-xp.round(xp.log2(xp.where(norms > 0.0, norms, 1.0)))), 1.0)
+    U, s, Vt = xp.linalg.svd(R * d, full_matrices=False)
+    eps = float(xp.finfo(R.dtype).eps)
+    tol = eps * max(stats.n, M) if rcond is None else rcond
+    keep = s > tol * s[0]
     rank = int(xp.sum(xp.astype(keep, xp.int32)))
     s_inv = xp.where(keep, 1.0 / xp.where(keep, s, 1.0), 0.0)
     c = stats.qty @ U
-    w = xp.matrix_transpose(Vt) @ (s_inv * c)
+    DV = d[:, None] * xp.matrix_transpose(Vt)
+    w = DV @ (s_inv * c)
+    if rank == M and R.shape[0] == M:
+        # Full rank: the covariance from the triangular inverse of R D, which keeps a digit
+        # or two more of the standard errors than the SVD's (NIST's Pontius).
+        eye = xp.eye(M, dtype=R.dtype, device=array_api_compat.device(R))
+        B = solve_triangular(R * d, eye, lower=False, xp=xp) * d[:, None]
+    else:
+        B = DV * s_inv
+    cov = B @ xp.matrix_transpose(B)
+    if rank < M:
+        # w is the solution of least norm in the scaled coordinates; the one of least norm in
+        # w itself (numpy's pinv) is its projection on the row space of Phi, spanned by
+        # D^-1 V_kept. The same projector P gives (Phi^T Phi)^+ = P D V S^-2 V^T D P.
+        Q, _ = xp.linalg.qr(xp.matrix_transpose(Vt[:rank, :]) / d[:, None])
+        P = Q @ xp.matrix_transpose(Q)
+        w, cov = P @ w, P @ cov @ P
     dropped = xp.where(keep, 0.0, c)
-    outside = max(float(stats.yty) - float(xp.vecdot(stats.qty, stats.qty)), 0.0)
-    return w, rank, s, outside + float(xp.vecdot(dropped, dropped))
+    rss = stats.rss_ls + float(xp.vecdot(dropped, dropped))
+    return LeastSquares(w, rank, s, rss, cov)
 
 
 def _prior_terms(alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: ModuleType, dtype):
@@ -326,6 +585,27 @@ def eigen_posterior_mean(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleType) -
     return beta[:, None] * eig.b / (alpha[:, None] + beta[:, None] * eig.lam)
 
 
+def eigen_weight_draws(eig: Eigen, alpha: Any, beta: Any, z: Any, *, xp: ModuleType) -> Any:
+    r"""Return exact draws :math:`w \sim \mathcal N(m_N, S_N)`, one per :math:`(\alpha, \beta)`.
+
+    ``alpha`` and ``beta`` of shape (K,) and standard normals ``z`` of shape (K, M) give
+    weights of shape (K, M). In the eigenbasis of :math:`\Phi^T\Phi` the posterior
+    covariance :math:`S_N = A^{-1}` is diagonal (PRML eqs. 3.53-3.54):
+
+    .. math::
+
+        w = V\,\frac{\beta b + z\sqrt{\alpha + \beta\lambda}}{\alpha + \beta\lambda},
+        \qquad z \sim \mathcal N(0, I).
+
+    Draws of :math:`(\alpha, \beta)` from their posterior (MCMC or the quadrature of
+    :class:`~bayesfit.FullBayesRegression`) turned into weights this way are draws from the
+    joint posterior :math:`p(w, \alpha, \beta \mid t)`.
+    """
+    mean = eigen_posterior_mean(eig, alpha, beta, xp=xp)
+    scale = 1.0 / xp.sqrt(alpha[:, None] + beta[:, None] * eig.lam)
+    return (mean + z * scale) @ xp.matrix_transpose(eig.V)
+
+
 def evidence_at(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleType) -> EvidenceTerms:
     r"""Return :math:`\gamma, E_W, E_D` and the log evidence at each :math:`(\alpha, \beta)`.
 
@@ -452,6 +732,29 @@ def _log_evidence_or_minus_inf(eig: Eigen, alpha: Any, beta: Any, *, xp: ModuleT
     return terms.gamma, xp.where(xp.isnan(terms.log_evidence), -xp.inf, terms.log_evidence)
 
 
+def _posterior_at(
+    stats: SufficientStats, eig: Eigen, alpha: float, beta: float, scale: float, *, xp: ModuleType
+) -> tuple[Any, Any]:
+    r"""Posterior mean and covariance at the evidence optimum, from the whole of :math:`A`.
+
+    The Cholesky solve of :math:`A = \alpha I + \beta\Phi^T\Phi` keeps the directions whose
+    eigenvalues the eigen-statistics treat as round-off (``Eigen.positive``): the prior
+    :math:`\alpha` can determine them well even so (on Longley's data dropping them moved
+    the bias weight by 0.7 %). Only where :math:`A` itself is not positive definite in
+    floating point (:math:`\alpha` below round-off of :math:`\beta\lambda_{max}`) does the
+    eigenbasis solution of the scaled problem stand in.
+    """
+    try:
+        mean, cov, _ = posterior_from_stats(stats, alpha, beta, xp=xp)
+        return mean, cov
+    except ValueError:
+        a = xp.asarray([alpha * scale], dtype=eig.lam.dtype)
+        bt = xp.asarray([beta * scale], dtype=eig.lam.dtype)
+        mean = eig.V @ eigen_posterior_mean(eig, a, bt, xp=xp)[0, :] * math.sqrt(scale)
+        cov = (eig.V / ((a + bt * eig.lam) / scale)) @ xp.matrix_transpose(eig.V)
+        return mean, cov
+
+
 def evidence_fit(
     stats: SufficientStats,
     *,
@@ -483,6 +786,7 @@ def evidence_fit(
     """
     mean_square = float(stats.yty) / stats.n
     scale = mean_square if 0.0 < mean_square < math.inf else 1.0
+    data = stats
     stats = SufficientStats(stats.xtx, stats.xty / math.sqrt(scale), stats.yty / scale, stats.n)
     eig = Eigen.of(stats, xp=xp)
     dtype = eig.lam.dtype
@@ -522,10 +826,8 @@ def evidence_fit(
             f"pure noise; use fewer basis functions or more data",
             NumericalWarning,
         )
-    mean = eig.V @ eigen_posterior_mean(eig, a, bt, xp=xp)[0, :] * math.sqrt(scale)
-    denom = a + bt * eig.lam
-    cov = (eig.V / (denom / scale)) @ xp.matrix_transpose(eig.V)
     a, bt = float(a[0]), float(bt[0])
+    mean, cov = _posterior_at(data, eig, a / scale, bt / scale, scale, xp=xp)
     return EvidenceFit(
         alpha=a / scale,
         beta=bt / scale,
@@ -536,3 +838,23 @@ def evidence_fit(
         mean=mean,
         cov=cov,
     )
+
+
+def evidence_start(
+    stats: SufficientStats, *, xp: ModuleType, limits: tuple[float, float] = (1e-10, 1e10)
+) -> tuple[float, float]:
+    r"""Return the evidence optimum :math:`(\alpha, \beta)`, clipped to ``limits``: a start.
+
+    Samplers and the quadrature of :class:`~bayesfit.FullBayesRegression` start from it. The
+    optimum can sit at a boundary (:math:`\alpha \to \infty` when the data are pure noise),
+    where gradients are useless: hence the clipping. The evidence iteration's own warnings
+    (a boundary, no convergence) do not concern a starting point and are not shown.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BayesfitWarning)
+        fit = evidence_fit(
+            stats, alpha_init=None, beta_init=None, max_iter=200, tol=1e-6, global_search=True,
+            xp=xp,
+        )
+    lo, hi = limits
+    return min(max(fit.alpha, lo), hi), min(max(fit.beta, lo), hi)

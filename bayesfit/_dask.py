@@ -19,17 +19,19 @@ from sklearn.base import clone
 
 from bayesfit import basis as _basis
 from bayesfit._logistic import Likelihood, Point, onehot
-from bayesfit._validation import check_array, check_sample_weight, check_X_y
+from bayesfit._validation import check_array, check_sample_weight
 
 __all__ = ["BlockLikelihood", "fit_statistics"]
 
 
-def _block_stats(estimator: Any, X: np.ndarray, y: np.ndarray, start: int) -> Any:
+def _block_stats(estimator: Any, X: np.ndarray, y: np.ndarray, w: Any, start: int) -> Any:
     try:
-        Xa, ta, xp = check_X_y(X, y, row_offset=start)
+        Xa, ta, wa, xp = estimator._validated_inputs(
+            X, y, w, reset=False, row_offset=start, whole=False
+        )
+        return estimator._statistics(Xa, ta, wa, xp=xp, row_offset=start)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{exc} (in the block of rows {start}..{start + len(X) - 1})") from exc
-    return estimator._chunk_stats(Xa, ta, xp=xp)
 
 
 def _tree_sum(parts: list[Any]) -> Any:
@@ -42,8 +44,16 @@ def _tree_sum(parts: list[Any]) -> Any:
     return parts[0]
 
 
-def _prepared(estimator: Any, X: Any, y: Any) -> tuple[Any, Any]:
+def _prepared(estimator: Any, X: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, list[Any]]:
     """Check Dask arrays ``X``, ``y``, rechunk them into whole rows and fit ``estimator.basis_``.
+
+    ``sample_weight`` (Dask or NumPy, or None) is cut into the row blocks of ``X``.
+
+    Returns
+    -------
+    X, y, weights
+        ``X`` and ``y`` rechunked to whole rows; one delayed weight block (or None) per row
+        block.
 
     Raises
     ------
@@ -57,7 +67,16 @@ def _prepared(estimator: Any, X: Any, y: Any) -> tuple[Any, Any]:
         raise ValueError(f"X must be 1-D or 2-D, got {X.ndim}-D with shape {X.shape}")
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got {y.ndim}-D with shape {y.shape}")
-    for name, arr in (("X", X), ("y", y)):
+    arrays = [("X", X), ("y", y)]
+    if sample_weight is not None:
+        sample_weight = da.asarray(sample_weight)
+        if sample_weight.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-D, got {sample_weight.ndim}-D with shape "
+                f"{sample_weight.shape}"
+            )
+        arrays.append(("sample_weight", sample_weight))
+    for name, arr in arrays:
         if any(np.isnan(c) for chunks in arr.chunks for c in chunks):
             raise ValueError(f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes()")
         if arr.dtype.kind not in "iuf":
@@ -66,10 +85,18 @@ def _prepared(estimator: Any, X: Any, y: Any) -> tuple[Any, Any]:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}"
         )
+    if sample_weight is not None and sample_weight.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"sample_weight has {sample_weight.shape[0]} entries for {X.shape[0]} samples; "
+            f"give one weight per sample"
+        )
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"X has no samples or no features (shape={X.shape})")
     X = X.rechunk({1: -1})  # whole rows per block: the basis needs every feature of a row
     y = y.rechunk((X.chunks[0],))
+    weights = [None] * len(X.chunks[0])
+    if sample_weight is not None:
+        weights = sample_weight.rechunk((X.chunks[0],)).to_delayed().ravel()
 
     basis = _basis.Identity() if estimator.basis is None else clone(estimator.basis)
     low = high = 0.0
@@ -81,29 +108,29 @@ def _prepared(estimator: Any, X: Any, y: Any) -> tuple[Any, Any]:
     estimator.n_features_in_ = X.shape[1]
     if hasattr(estimator, "feature_names_in_"):
         del estimator.feature_names_in_
-    return X, y
+    return X, y, weights
 
 
 def _row_starts(X: Any) -> list[int]:
     return [int(s) for s in np.cumsum((0, *X.chunks[0][:-1]))]
 
 
-def fit_statistics(estimator: Any, X: Any, y: Any) -> Any:
+def fit_statistics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     """Fit ``estimator.basis_`` and return the merged statistics of Dask arrays ``X``, ``y``.
+
+    ``sample_weight`` (Dask or NumPy, or None) is cut into the row blocks of ``X``.
 
     Raises
     ------
     ValueError, TypeError
-        Bad shapes, dtypes or unknown chunk sizes before any block is computed; NaN/inf
-        and non-numeric values when the block holding them is, naming its rows.
+        Bad shapes, dtypes or unknown chunk sizes before any block is computed; NaN/inf,
+        overflow, bad weights and non-numeric values when the block holding them is, naming
+        its rows.
     """
-    X, y = _prepared(estimator, X, y)
-    parts = [
-        dask.delayed(_block_stats)(estimator, xb, yb, s)
-        for xb, yb, s in zip(
-            X.to_delayed().ravel(), y.to_delayed().ravel(), _row_starts(X), strict=True
-        )
-    ]
+    X, y, weights = _prepared(estimator, X, y, sample_weight)
+    blocks = zip(X.to_delayed().ravel(), y.to_delayed().ravel(), weights, _row_starts(X),
+                 strict=True)
+    parts = [dask.delayed(_block_stats)(estimator, xb, yb, wb, s) for xb, yb, wb, s in blocks]
     (stats,) = dask.compute(_tree_sum(parts))
     return stats
 
@@ -131,7 +158,9 @@ def _block_likelihood(basis: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray | 
         Xa = check_array(X, "X", xp=xp, row_offset=start)
         check_array(y, "y", ndim=1, xp=xp, row_offset=start)  # NaN / inf, with the row
         if w is not None:
-            w = check_sample_weight(w, Xa.shape[0], xp=xp, dtype=Xa.dtype)
+            w = check_sample_weight(
+                w, Xa.shape[0], xp=xp, dtype=Xa.dtype, row_offset=start, allow_all_zero=True
+            )
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{exc} (in the block of rows {start}..{start + len(X) - 1})") from exc
     codes = np.searchsorted(classes, y)
@@ -167,15 +196,8 @@ class BlockLikelihood:
     direct_only = True
 
     def __init__(self, estimator: Any, X: Any, y: Any, sample_weight: Any):
-        X, y = _prepared(estimator, X, y)
+        X, y, weights = _prepared(estimator, X, y, sample_weight)
         self.dtype = np.float32 if X.dtype == np.float32 else np.float64
-        if sample_weight is not None:
-            sample_weight = da.asarray(sample_weight)
-            if sample_weight.shape != (X.shape[0],):
-                raise ValueError(
-                    f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}"
-                )
-            sample_weight = sample_weight.rechunk((X.chunks[0],))
         classes = np.asarray(da.unique(y).compute())
         if classes.dtype.kind == "f" and not np.all(np.isfinite(classes)):
             raise ValueError("y contains NaN or inf")
@@ -185,10 +207,6 @@ class BlockLikelihood:
             raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs two")
         estimator.classes_ = classes
         reference = estimator._is_reference()  # decided by the number of classes
-        weights = (
-            [None] * len(X.chunks[0]) if sample_weight is None
-            else sample_weight.to_delayed().ravel()
-        )
         self._blocks = [
             (estimator.basis_, xb, yb, wb, s, classes, reference)
             for xb, yb, wb, s in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), weights,
@@ -196,6 +214,8 @@ class BlockLikelihood:
         ]
         scale = dask.compute(_tree_sum([dask.delayed(_block_scale)(*b) for b in self._blocks]))[0]
         self.weight_sum = float(scale[0])
+        if not self.weight_sum > 0:
+            raise ValueError("sample_weight is zero for every sample: nothing to fit")
         self.n_rows = X.shape[0]
         self._square_sum = float(scale[1])
         self._n_columns = estimator.basis_.n_output_features_

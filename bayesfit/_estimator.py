@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import bayesfit
 from bayesfit import basis as _basis
-from bayesfit._backend import default_namespace, to_numpy
+from bayesfit._backend import default_namespace, get_namespace, to_numpy
 from bayesfit._registry import estimator_class
 from bayesfit._validation import (
     NONE,
@@ -71,10 +71,18 @@ class BasisEstimator(BaseEstimator):
     _scalar_state: ClassVar[tuple[str, ...]] = ()
 
     def _fit_basis(self, Xa: Any, X: Any) -> None:
-        """Record the features of the validated ``Xa`` (``X`` as given) and fit ``basis_``."""
+        """Record the features of the validated ``Xa`` (``X`` as given) and fit ``basis_``.
+
+        ``Xa`` is validated already, and a basis learns from it at most its range: one
+        min/max pass where the basis needs it (RBF and sigmoid centres), none otherwise.
+        """
         check_features(self, Xa, X, reset=True)
-        self.basis_ = _basis.Identity() if self.basis is None else clone(self.basis)
-        self.basis_.fit(Xa)
+        basis = _basis.Identity() if self.basis is None else clone(self.basis)
+        low = high = 0.0
+        if basis._needs_range():
+            xp = get_namespace(Xa)
+            low, high = float(xp.min(Xa)), float(xp.max(Xa))
+        self.basis_ = basis._fit_from_range(Xa.shape[1], low, high)
         if hasattr(self, "feature_names_in_"):  # the basis saw an array: hand it the names
             self.basis_.feature_names_in_ = self.feature_names_in_
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import array_api_compat
 
-from bayesfit._backend import solve_triangular
+from bayesfit._backend import linalg_errors_raise, solve_triangular
 
 __all__ = [
     "cholesky",
@@ -43,15 +43,16 @@ def cholesky(a: Any, name: str, *, xp: ModuleType, remedy: str = "") -> Any:
     Raises
     ------
     ValueError
-        ``"<name> is not positive definite<remedy>"``: LAPACK refused the factorisation, or
-        (CuPy, which returns NaN instead of raising) the factor is not finite.
+        ``"<name> is not positive definite<remedy>"``: the factorisation failed (on CuPy
+        through :func:`bayesfit._backend.linalg_errors_raise`), or the factor is not finite.
     """
     message = f"{name} is not positive definite{remedy}"
     try:
-        L = xp.linalg.cholesky(a)
+        with linalg_errors_raise(xp):
+            L = xp.linalg.cholesky(a)
     except ValueError as exc:  # numpy's LinAlgError is a ValueError
         raise ValueError(message) from exc
-    if not bool(xp.all(xp.isfinite(L))):
+    if not bool(xp.all(xp.isfinite(L))):  # NaN from a namespace that neither raises nor flags
         raise ValueError(message)
     return L
 

@@ -22,6 +22,7 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "MAPClassifier": "bayesfit.classify",
     "BayesianClassifier": "bayesfit.classify",
     "EvidenceClassifier": "bayesfit.classify",
+    "FullBayesRegression": "bayesfit.fullbayes",
     "FullBayesClassifier": "bayesfit.classify",
 }
 

@@ -37,10 +37,12 @@ __all__ = [
     "check_array",
     "check_distribution",
     "check_features",
+    "check_finite",
     "check_labels",
     "check_probabilities",
     "check_random_state",
     "check_sample_weight",
+    "check_squares",
     "check_tensor",
     "check_value",
     "validate_params",
@@ -228,7 +230,8 @@ def _describe_position(index: tuple[int, ...], ndim: int) -> str:
     return f"index {index}"
 
 
-def _check_finite(x: Any, name: str, xp: ModuleType, row_offset: int = 0) -> None:
+def check_finite(x: Any, name: str, xp: ModuleType, row_offset: int = 0) -> None:
+    """Raise a ValueError naming the first NaN or inf of ``x`` and where it is."""
     # The sum is finite whenever every entry is (barring overflow, which falls through to the
     # exact check): one reduction, without the boolean temporary of the size of x.
     if bool(xp.isfinite(xp.sum(x))) or bool(xp.all(xp.isfinite(x))):
@@ -296,6 +299,7 @@ def check_array(
     ndim: int = 2,
     xp: ModuleType | None = None,
     row_offset: int = 0,
+    finite: bool = True,
 ) -> Any:
     """Validate a numeric array and return it, floating, in its namespace.
 
@@ -313,6 +317,10 @@ def check_array(
         The namespace to use; by default the one :func:`get_namespace` gives for ``x``.
     row_offset : int, default 0
         Added to the row reported for NaN/inf, when ``x`` is a block of a larger array.
+    finite : bool, default True
+        Check for NaN and inf (one pass over ``x``). The estimators pass False where their
+        sufficient statistics show non-finite data at no cost (then :func:`check_squares`
+        finds the culprit).
 
     Returns
     -------
@@ -353,12 +361,17 @@ def check_array(
             raise ValueError(f"{name} must be 1-D, got {x.ndim}-D with shape {x.shape}")
     if x.shape[0] == 0:
         raise ValueError(f"{name} has 0 samples (shape={x.shape}); at least 1 is required")
-    _check_finite(x, name, xp, row_offset)
+    if finite:
+        check_finite(x, name, xp, row_offset)
     return x
 
 
-def check_X_y(X: Any, y: Any, *, row_offset: int = 0) -> tuple[Any, Any, ModuleType]:
-    """Validate a design ``X`` and targets ``y`` together (``row_offset`` as in check_array).
+def check_X_y(
+    X: Any, y: Any, *, row_offset: int = 0, finite: bool = True
+) -> tuple[Any, Any, ModuleType]:
+    """Validate a design ``X`` and targets ``y`` together.
+
+    ``row_offset`` and ``finite`` are as in :func:`check_array`.
 
     Returns
     -------
@@ -375,8 +388,8 @@ def check_X_y(X: Any, y: Any, *, row_offset: int = 0) -> tuple[Any, Any, ModuleT
     if y is None:
         raise ValueError("this estimator requires y to be passed, but the target y is None")
     xp = get_namespace(X, y)
-    X = check_array(X, "X", xp=xp, row_offset=row_offset)
-    y = check_array(y, "y", ndim=1, xp=xp, row_offset=row_offset)
+    X = check_array(X, "X", xp=xp, row_offset=row_offset, finite=finite)
+    y = check_array(y, "y", ndim=1, xp=xp, row_offset=row_offset, finite=finite)
     if X.shape[0] != y.shape[0]:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}"
@@ -385,37 +398,89 @@ def check_X_y(X: Any, y: Any, *, row_offset: int = 0) -> tuple[Any, Any, ModuleT
     return xp.astype(X, dtype, copy=False), xp.astype(y, dtype, copy=False), xp
 
 
-def check_sample_weight(sample_weight: Any, n_samples: int, *, xp: ModuleType, dtype: Any) -> Any:
-    """Validate sample weights: None, or ``n_samples`` finite non-negative numbers, not all 0.
+def check_squares(x: Any, name: str, *, xp: ModuleType, row_offset: int = 0) -> None:
+    """Raise a ValueError at the first entry of ``x`` that is NaN, inf or whose square overflows.
 
-    Returns
-    -------
-    array of shape (n_samples,) of ``dtype``, or None
-        None when ``sample_weight`` is None (every row counts once).
+    Called on the error path only, once the sufficient statistics have shown that something
+    is not finite: the array is copied to the host to find the place.
+    """
+    host = to_numpy(x)
+    limit = math.sqrt(float(np.finfo(host.dtype).max))
+    bad = ~(np.abs(host) <= limit)  # NaN compares False
+    if not bad.any():
+        return
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    value = host[first]
+    where = _describe_position((first[0] + row_offset, *first[1:]), host.ndim)
+    if np.isnan(value) or np.isinf(value):
+        kind = "NaN" if np.isnan(value) else "inf"
+        raise ValueError(f"{name} contains {kind} at {where}")
+    raise ValueError(
+        f"{name} contains {float(value):g} at {where}, whose square overflows {host.dtype}: "
+        f"rescale the data (e.g. standardise it, or change its units)"
+    )
+
+
+def check_sample_weight(
+    sample_weight: Any,
+    n_samples: int,
+    *,
+    xp: ModuleType,
+    dtype: Any,
+    row_offset: int = 0,
+    allow_all_zero: bool = False,
+) -> Any:
+    """Validate frequency weights: one finite, non-negative number per sample, not all zero.
+
+    Parameters
+    ----------
+    sample_weight : array_like of shape (n_samples,) or None
+        None means every weight is one (and is returned as None: no work is spent on it).
+    n_samples : int
+        The number of samples the weights must match.
+    xp, dtype
+        The namespace and floating dtype of the data; the weights are returned in them.
+    row_offset : int, default 0
+        Added to the index reported, when the weights belong to a chunk of a larger data set.
+    allow_all_zero : bool, default False
+        For a chunk of a stream: its weights may all be zero if other chunks' are not (the
+        total is checked at the end).
 
     Raises
     ------
-    ValueError, TypeError
-        Naming ``sample_weight``: the wrong shape or length, NaN or inf, a negative weight
-        (and where it is), or weights that are all zero.
+    ValueError
+        A length other than ``n_samples``, NaN, inf or a negative weight (naming the first),
+        or every weight zero.
+    TypeError
+        What :func:`as_numeric` rejects.
     """
     if sample_weight is None:
         return None
-    w = check_array(sample_weight, "sample_weight", ndim=1, xp=xp)
+    if is_array(sample_weight) and get_namespace(sample_weight) is not xp:
+        raise TypeError(
+            f"sample_weight is an array of {get_namespace(sample_weight).__name__}, the data "
+            f"of {xp.__name__}: pass them in one array library"
+        )
+    w = as_numeric(sample_weight, "sample_weight", xp=xp)
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D, got {w.ndim}-D with shape {w.shape}")
     if w.shape[0] != n_samples:
         raise ValueError(
-            f"sample_weight has {w.shape[0]} entries, but X has {n_samples} samples"
+            f"sample_weight has {w.shape[0]} entries for {n_samples} samples; give one weight "
+            f"per sample"
         )
+    w = xp.astype(w, dtype)
+    check_finite(w, "sample_weight", xp, row_offset)
     if not bool(xp.min(w) >= 0):
         host = to_numpy(w)
-        bad = host < 0
+        i = int(np.argwhere(host < 0)[0, 0])
         raise ValueError(
-            f"sample_weight must be non-negative; got {float(host[bad][0])!r} at "
-            f"{_first_position(bad)}"
+            f"sample_weight must be non-negative (frequency weights); got {float(host[i])!r} "
+            f"at index {i + row_offset}"
         )
-    if not bool(xp.max(w) > 0):
-        raise ValueError("sample_weight is zero for every sample; at least one must be positive")
-    return xp.astype(w, dtype, copy=False)
+    if not allow_all_zero and not bool(xp.max(w) > 0):
+        raise ValueError("sample_weight is zero for every sample: nothing to fit")
+    return w
 
 
 def check_features(owner: Any, X: Any, raw: Any, *, reset: bool) -> None:
@@ -480,7 +545,7 @@ def check_tensor(x: Any, name: str, *, xp: ModuleType) -> Any:
     x = as_floating(as_numeric(x, name, xp=xp), xp=xp)
     if math.prod(x.shape) == 0:
         raise ValueError(f"{name} is empty (shape={x.shape}); at least one value is required")
-    _check_finite(x, name, xp)
+    check_finite(x, name, xp)
     return x
 
 

@@ -112,7 +112,7 @@ class Basis(TransformerMixin, BaseEstimator):
         return int(self.bias) + self.n_features_in_ * self._n_per_feature()
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the design matrix's columns, ``"1"`` for the bias.
+        """Names of the design matrix's columns, ``"intercept"`` for the bias.
 
         Parameters
         ----------
@@ -134,7 +134,7 @@ class Basis(TransformerMixin, BaseEstimator):
                 f"input_features has {len(input_features)} names, "
                 f"expected {self.n_features_in_}"
             )
-        names = ["1"] if self.bias else []
+        names = ["intercept"] if self.bias else []
         for feature in input_features:
             names += self._names(str(feature))
         return np.asarray(names, dtype=object)
@@ -162,6 +162,14 @@ class Basis(TransformerMixin, BaseEstimator):
 
     def _needs_range(self) -> bool:
         """Whether fitting needs the range of the inputs (else only their number)."""
+        return False
+
+    def _design_shows_nonfinite(self) -> bool:
+        r"""Whether every NaN/inf of the inputs reaches the design matrix.
+
+        Then the estimators need no separate finiteness pass over X: the diagonal of
+        :math:`\Phi^T\Phi` shows it. Bounded features (an RBF of inf is 0) hide it.
+        """
         return False
 
     def _features(self, x: Any, *, xp: ModuleType) -> Any:  # pragma: no cover - abstract
@@ -200,6 +208,9 @@ class Identity(Basis):
 
     def _features(self, x: Any, *, xp: ModuleType) -> Any:
         return x
+
+    def _design_shows_nonfinite(self) -> bool:
+        return True
 
     def _n_per_feature(self) -> int:
         return 1
@@ -246,6 +257,10 @@ class Polynomial(Basis):
         for _ in range(1, self.degree):
             powers.append(powers[-1] * x)
         return xp.concat(powers, axis=1)
+
+    def _design_shows_nonfinite(self) -> bool:
+        # the column x itself; an invalid degree is reported when the basis is fitted
+        return isinstance(self.degree, numbers.Integral) and self.degree >= 1
 
     def _n_per_feature(self) -> int:
         return self.degree

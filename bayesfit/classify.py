@@ -221,6 +221,9 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
     #: classes when K > 2 (a prior identifies them). Two classes always have one column.
     _reference: ClassVar[bool] = False
     _interval: ClassVar[str] = "credible (Laplace)"
+    #: AIC and BIC count the parameters of a maximum-likelihood fit: the MLE's only, as for
+    #: the regressors (under a prior the weights are not free parameters).
+    _information_criteria: ClassVar[bool] = False
 
     # -- fitting -------------------------------------------------------------------------------
     @unchanged_on_error
@@ -409,7 +412,8 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
             Indexed by feature for two classes and by (class, feature) for more; columns
             ``estimate``, ``std_error``, ``lower``, ``upper`` (and ``z``, ``p_value`` for the
             MLE); statistics ``n_samples``, ``n_params``, ``df_resid``, ``log_likelihood``,
-            ``aic``, ``bic`` and, where the rung has them, ``alpha`` and ``log_evidence``.
+            ``aic`` and ``bic`` (the MLE's; None on the rungs with a prior) and, where the
+            rung has them, ``alpha`` and ``log_evidence``.
         """
         check_is_fitted(self, "coef_")
         check_value("level", level, _LEVEL)
@@ -422,9 +426,7 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
         z_crit = float(scipy.special.ndtri(0.5 + 0.5 * float(level)))
         columns = {"estimate": V, "std_error": se, "lower": V - z_crit * se,
                    "upper": V + z_crit * se, **self._test_columns(V, se)}
-        return RegressionSummary(
-            self._title(), self._table(columns), self._statistics(), level, self._interval
-        )
+        return self._summary_of(columns, level)
 
     def _test_columns(self, V: np.ndarray, se: np.ndarray) -> dict[str, np.ndarray]:
         return {}
@@ -437,22 +439,22 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
     def _design_shape_text(self) -> str:
         return f"{self.basis_.n_output_features_} basis functions"
 
-    def _table(self, columns: dict[str, np.ndarray]) -> Any:
-        import pandas as pd
-
+    def _summary_of(self, columns: dict[str, np.ndarray], level: float) -> RegressionSummary:
+        """Return the summary of (M, F) coefficient columns, by feature or (class, feature)."""
         features = self._feature_names()
-        K = self._n_classes()
-        if K == 2:
-            index = pd.Index(features, name="feature")
+        if self._n_classes() == 2:
+            names, index_names = features, ("feature",)
             data = {k: v[:, 0] for k, v in columns.items()}
         else:
             labels = [str(_host_label(c)) for c in to_numpy(self.classes_)]
             free = labels[1:] if self._is_reference() else labels
-            index = pd.MultiIndex.from_tuples(
-                [(c, f) for c in free for f in features], names=["class", "feature"]
-            )
+            names = [(c, f) for c in free for f in features]
+            index_names = ("class", "feature")
             data = {k: v.T.reshape(-1) for k, v in columns.items()}  # class-major order
-        return pd.DataFrame(data, index=index)
+        return RegressionSummary.from_columns(
+            self._title(), names, data, self._statistics(), level, self._interval,
+            index_names=index_names,
+        )
 
     def _statistics(self) -> dict[str, Any]:
         n = self.n_samples_
@@ -463,8 +465,8 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
             "n_params": k,
             "df_resid": n - k,
             "log_likelihood": ll,
-            "aic": 2.0 * k - 2.0 * ll,
-            "bic": k * math.log(n) - 2.0 * ll,
+            "aic": 2.0 * k - 2.0 * ll if self._information_criteria else None,
+            "bic": k * math.log(n) - 2.0 * ll if self._information_criteria else None,
         }
         for name in ("alpha_", "log_evidence_"):
             if hasattr(self, name):
@@ -686,6 +688,7 @@ class MLEClassifier(_NewtonClassifier):
 
     _reference = True
     _interval = "confidence (Wald)"
+    _information_criteria = True
 
     def __init__(self, basis: _basis.Basis | None = None, max_iter: int = 100, tol: float = 1e-10):
         self.basis = basis
@@ -1428,9 +1431,7 @@ class FullBayesClassifier(BasisClassifier):
             rhat = np.full(ess.shape, np.nan)
         columns = {"estimate": draws.mean(0), "std_error": draws.std(0, ddof=1),
                    "lower": q[0], "upper": q[1], "ess_bulk": ess, "r_hat": rhat}
-        return RegressionSummary(
-            self._title(), self._table(columns), self._statistics(), level, self._interval
-        )
+        return self._summary_of(columns, level)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict of the settings and the posterior draws of w and alpha.

@@ -1,7 +1,9 @@
 """The ``bayesfit`` command line: ``bayesfit compare`` and ``bayesfit fit``.
 
-``bayesfit compare`` is the MLE-vs-MAP-vs-Bayes table on PRML's sinusoid (``make demo``);
-``bayesfit fit DATA.csv`` fits one model to two columns of a CSV file. Errors are one line
+``bayesfit compare`` is the MLE-vs-MAP-vs-Bayes table on PRML's sinusoid (``make demo``), or
+with ``--task classify`` the classification ladder on two overlapping clusters;
+``bayesfit fit DATA.csv`` fits one model (a regression, or with ``--task classify`` a
+classifier of a label column) to columns of a CSV file. Errors are one line
 on stderr with exit status 1 (2 for a usage error), never a traceback, and output files
 appear all together or not at all.
 """
@@ -25,9 +27,10 @@ import numpy as np
 import bayesfit
 from bayesfit import basis as _basis
 from bayesfit._io import atomic_output_dir, save_figure
+from bayesfit._warnings import warn
 from bayesfit.exceptions import BayesfitWarning
 
-__all__ = ["main", "read_columns", "read_labelled"]
+__all__ = ["main", "read_columns", "read_table"]
 
 _FIT_METHODS = {
     "mle": "MLERegression",
@@ -36,7 +39,7 @@ _FIT_METHODS = {
     "evidence": "EvidenceRegression",
     "pymc": "PyMCRegression",
 }
-# --task classify: the classification ladder (bayesfit.classify); "pymc" is full Bayes
+# --task classify: the same rungs of the classification ladder; "pymc" is full Bayes (NUTS)
 _CLASSIFY_METHODS = {
     "mle": "MLEClassifier",
     "map": "MAPClassifier",
@@ -50,11 +53,21 @@ _BASES: dict[str, tuple[Callable[[int], _basis.Basis], int]] = {
     "rbf": (_basis.GaussianRBF, 1),
     "sigmoid": (_basis.Sigmoidal, 1),
 }
-_BASIS_HELP = "poly:DEGREE, rbf:N_CENTERS or sigmoid:N_CENTERS"
+_BASIS_HELP = "identity, poly:DEGREE, rbf:N_CENTERS or sigmoid:N_CENTERS"
+# Delimiters the reader tells apart by itself; --sep names one of them.
+_SEPARATORS = {",": ",", ";": ";", "tab": "\t", "|": "|"}
 
 
 class CLIError(Exception):
     """A problem with the user's input, reported as one line."""
+
+
+class _NotANumber(ValueError):
+    """A cell of a numeric column that is not a finite number (``column`` names it)."""
+
+    def __init__(self, message: str, column: str):
+        super().__init__(message)
+        self.column = column
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +100,16 @@ _positive_float = _number(float, 0.0, strict=True)
 _nonneg_float = _number(float, 0.0, strict=False)
 
 
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not in (0, 1)")
+    return value
+
+
 def _degrees(text: str) -> list[int]:
     """Parse ``0-9``, ``0,1,3,9`` or ``0-3,9`` into a sorted list of degrees."""
     degrees: set[int] = set()
@@ -101,35 +124,176 @@ def _degrees(text: str) -> list[int]:
     return sorted(degrees)
 
 
-def _parse_basis(spec: str) -> _basis.Basis:
+def _basis_spec(spec: str) -> str:
+    """Check a --basis value at parse time (a bad one is a usage error, exit status 2)."""
     name, _, number = spec.partition(":")
+    if spec == "identity":
+        return spec
     if name not in _BASES or not number.isdigit():
-        raise CLIError(f"unknown basis {spec!r}; use {_BASIS_HELP}")
-    make, smallest = _BASES[name]
-    if int(number) < smallest:
-        raise CLIError(f"basis {spec!r}: the number after ':' must be at least {smallest}")
-    return make(int(number))
+        raise argparse.ArgumentTypeError(f"unknown basis {spec!r}; use {_BASIS_HELP}")
+    if int(number) < _BASES[name][1]:
+        raise argparse.ArgumentTypeError(
+            f"basis {spec!r}: the number after ':' must be at least {_BASES[name][1]}"
+        )
+    return spec
 
 
-def read_columns(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
-    r"""Return the columns ``x`` and ``y`` of a CSV file with a header row, as float arrays.
+def _make_basis(spec: str) -> _basis.Basis:
+    if spec == "identity":
+        return _basis.Identity()
+    name, _, number = spec.partition(":")
+    return _BASES[name][0](int(number))
+
+
+def _sniff(lines: list[str]) -> str:
+    """Return the delimiter among ``, ; tab |`` that splits the first lines consistently.
+
+    The header and the first data rows must split into the same number (> 1) of fields;
+    among the delimiters that do, the one giving the most fields wins. A file of one
+    column has none of them, and is read as comma-separated.
+    """
+    best, best_fields = ",", 1
+    for delimiter in _SEPARATORS.values():
+        try:
+            counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
+        except csv.Error:
+            continue
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = delimiter, fields
+    return best
+
+
+def _separator_hint(header: list[str], delimiter: str) -> str:
+    """Return a hint for a missing column: the header may be split by another delimiter."""
+    for name, other in _SEPARATORS.items():
+        if other != delimiter and any(other in cell for cell in header):
+            return f"; the header looks separated by {name!r}: pass --sep {name!r}"
+    return ""
+
+
+def read_table(
+    path: str | Path,
+    columns: Sequence[str] | None = None,
+    *,
+    sep: str | None = None,
+    required: Sequence[str] = (),
+    labels: Sequence[str] = (),
+) -> dict[str, np.ndarray]:
+    r"""Return numeric (and label) columns of a delimited text file with a header row, by name.
 
     Parameters
     ----------
     path : path
-        A comma-separated file, first row the column names.
-    x, y : str
-        Column names.
+        The file; its first non-empty row names the columns.
+    columns : sequence of str, optional
+        The columns to read (in this order); every column of the file by default.
+    sep : str, optional
+        The delimiter: ``","``, ``";"``, ``"\t"`` (or ``"tab"``) or ``"|"``; by default the
+        one that splits the header and the first rows consistently.
+    required : sequence of str, optional
+        Columns that must exist (a missing one is an error even when ``columns`` is None).
+    labels : sequence of str, optional
+        Columns of class labels, read as integers if every cell is one, else as strings.
 
     Returns
     -------
-    x, y : numpy.ndarray of shape (n,)
+    dict of str to numpy.ndarray of shape (n,)
 
     Raises
     ------
     ValueError
-        Naming the file, line and column: an unreadable or ragged file, a missing column,
-        an empty, non-numeric or non-finite cell, no data rows.
+        Naming the file, line and column: an unreadable or ragged file, a missing column
+        (with a hint when the header looks split by another delimiter), an empty,
+        non-numeric or non-finite cell (an empty one only in a label column), no data rows.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = path.write_text("a;b\n1;2\n3;4,5\n".replace("4,5", "4.5"))
+    >>> read_table(path)
+    {'a': array([1., 3.]), 'b': array([2. , 4.5])}
+    >>> _ = path.write_text("a,kind\n1,cat\n3,dog\n")
+    >>> read_table(path, labels=["kind"])
+    {'a': array([1., 3.]), 'kind': array(['cat', 'dog'], dtype='<U3')}
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a UTF-8 text (CSV) file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    lines = text.splitlines()
+    if sep is not None:
+        delimiter = _SEPARATORS.get(sep, sep)
+        if delimiter not in _SEPARATORS.values():
+            raise ValueError(f"sep must be one of {', '.join(map(repr, _SEPARATORS))}; got {sep!r}")
+    else:
+        delimiter = _sniff([line for line in lines if line.strip()][:20])
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise ValueError(f"{path} line {reader.line_num} is not valid CSV: {exc}") from None
+    if not rows:
+        raise ValueError(f"{path} is empty; expected a header row naming the columns")
+    header = [name.strip() for name in rows[0][1]]
+    wanted = header if columns is None else list(columns)
+    for name in [*required, *wanted]:
+        if name not in header:
+            raise ValueError(
+                f"column {name!r} not found in {path} (columns: {', '.join(header)})"
+                f"{_separator_hint(header, delimiter)}"
+            )
+    if len(rows) == 1:
+        raise ValueError(f"{path} has a header but no data rows")
+    positions = {name: header.index(name) for name in wanted}
+    values: dict[str, list[Any]] = {name: [] for name in wanted}
+    for line, row in rows[1:]:
+        if len(row) != len(header):
+            raise ValueError(
+                f"{path} line {line} has {len(row)} fields, the header has {len(header)}"
+            )
+        for name, j in positions.items():
+            cell = row[j].strip()
+            if name in labels:
+                if not cell:
+                    raise ValueError(f"{path} line {line}, column {name!r}: the label is empty")
+                values[name].append(cell)
+                continue
+            try:
+                value = float(cell)
+            except ValueError:
+                value = math.nan
+                problem = "is empty" if not cell else f"{cell!r} is not a number"
+            else:
+                problem = f"{cell!r} is not a finite number"
+            if not math.isfinite(value):
+                raise _NotANumber(f"{path} line {line}, column {name!r}: {problem}", name)
+            values[name].append(value)
+    return {
+        name: _labels(v) if name in labels else np.asarray(v) for name, v in values.items()
+    }
+
+
+def _labels(cells: list[str]) -> np.ndarray:
+    """Return class labels as integers if every one is (``1``, ``2.0``), else as strings."""
+    try:
+        numbers = [float(c) for c in cells]
+    except ValueError:
+        return np.asarray(cells)
+    if all(v.is_integer() and abs(v) < 2.0**53 for v in numbers):  # exact in int64
+        return np.asarray(numbers).astype(np.int64)
+    return np.asarray(cells)
+
+
+def read_columns(
+    path: str | Path, x: str, y: str, *, sep: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return the columns ``x`` and ``y`` of a delimited file, as float arrays.
+
+    :func:`read_table` for two columns.
 
     Examples
     --------
@@ -139,108 +303,8 @@ def read_columns(path: str | Path, x: str, y: str) -> tuple[np.ndarray, np.ndarr
     >>> read_columns(path, "a", "b")
     (array([1., 3.]), array([2. , 4.5]))
     """
-    path = Path(path)
-    cells = _read_cells(path, [x, y])
-    return tuple(np.asarray([_cell_number(path, line, name, c) for line, c in cells[name]])
-                 for name in (x, y))
-
-
-def read_labelled(
-    path: str | Path, x: Sequence[str], y: str
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Return input columns ``x`` (floats) and a label column ``y`` of a CSV file.
-
-    Parameters
-    ----------
-    path : path
-        A comma-separated file, first row the column names.
-    x : sequence of str
-        Input column names.
-    y : str
-        The column of class labels: integers if every label is one, else strings.
-
-    Returns
-    -------
-    X : numpy.ndarray of shape (n, len(x))
-    labels : numpy.ndarray of shape (n,)
-
-    Raises
-    ------
-    ValueError
-        As :func:`read_columns`; an empty label cell too.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
-    >>> _ = path.write_text("a,b,kind\n1,2,cat\n3,4.5,dog\n")
-    >>> X, labels = read_labelled(path, ["a", "b"], "kind")
-    >>> X.shape, labels.tolist()
-    ((2, 2), ['cat', 'dog'])
-    """
-    path = Path(path)
-    cells = _read_cells(path, [*x, y])
-    X = np.column_stack([[_cell_number(path, line, name, c) for line, c in cells[name]]
-                         for name in x])
-    labels = []
-    for line, cell in cells[y]:
-        if not cell:
-            raise ValueError(f"{path} line {line}, column {y!r}: the label is empty")
-        labels.append(cell)
-    try:
-        numbers = [float(v) for v in labels]
-    except ValueError:
-        return X, np.asarray(labels)
-    if all(v.is_integer() for v in numbers):
-        return X, np.asarray(numbers, dtype=np.int64)
-    return X, np.asarray(labels)
-
-
-def _read_cells(path: Path, names: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
-    """Return ``name -> [(line, stripped cell), ...]`` for the named columns of a CSV file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a UTF-8 text (CSV) file") from None
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
-    reader = csv.reader(io.StringIO(text), strict=True)
-    try:
-        rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
-    except csv.Error as exc:
-        raise ValueError(f"{path} line {reader.line_num} is not valid CSV: {exc}") from None
-    if not rows:
-        raise ValueError(f"{path} is empty; expected a header row naming the columns")
-    header = [name.strip() for name in rows[0][1]]
-    columns = {}
-    for name in names:
-        if name not in header:
-            raise ValueError(f"column {name!r} not found in {path} (columns: {', '.join(header)})")
-        columns[name] = header.index(name)
-    if len(rows) == 1:
-        raise ValueError(f"{path} has a header but no data rows")
-    cells: dict[str, list[tuple[int, str]]] = {name: [] for name in names}
-    for line, row in rows[1:]:
-        if len(row) != len(header):
-            raise ValueError(
-                f"{path} line {line} has {len(row)} fields, the header has {len(header)}"
-            )
-        for name, j in columns.items():
-            cells[name].append((line, row[j].strip()))
-    return cells
-
-
-def _cell_number(path: Path, line: int, name: str, cell: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        value = math.nan
-        problem = "is empty" if not cell else f"{cell!r} is not a number"
-    else:
-        problem = f"{cell!r} is not a finite number"
-    if not math.isfinite(value):
-        raise ValueError(f"{path} line {line}, column {name!r}: {problem}")
-    return value
+    table = read_table(path, [x, y], sep=sep)
+    return table[x], table[y]
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -268,6 +332,11 @@ def _progress(args: argparse.Namespace) -> Callable[[int, int, str], None] | Non
     return show
 
 
+def _pymc_progress(args: argparse.Namespace) -> bool:
+    # PyMC draws its bar and tables with rich, which a pipe cuts to 80 columns
+    return not args.quiet and sys.stderr.isatty()
+
+
 def _compare(args: argparse.Namespace) -> None:
     from bayesfit.compare import compare_estimators
 
@@ -277,7 +346,10 @@ def _compare(args: argparse.Namespace) -> None:
     _check_out(args.out)
     args.n = 10 if args.n is None else args.n
     args.alpha = 5e-3 if args.alpha is None else args.alpha
-    x, t = bayesfit.datasets.sinusoid(args.n, noise=args.noise, seed=args.seed)
+    # PRML ch. 1: the training inputs evenly spaced, x_n = n / (N - 1); held-out x uniform
+    x, t = bayesfit.datasets.sinusoid(
+        args.n, noise=args.noise, seed=args.seed, evenly_spaced=True
+    )
     x_test, t_test = bayesfit.datasets.sinusoid(args.n_test, noise=args.noise, seed=args.seed + 1)
     methods = ["mle", "map", "bayes", "evidence"] + (["pymc"] if args.pymc else [])
     report = compare_estimators(
@@ -287,17 +359,25 @@ def _compare(args: argparse.Namespace) -> None:
         beta=args.beta,
         methods=methods,
         true_fn=bayesfit.datasets.sinusoid_fn,
-        pymc_options={"random_seed": args.seed} if args.pymc else None,
+        pymc_options=(
+            {"random_seed": args.seed, "progressbar": _pymc_progress(args)} if args.pymc else None
+        ),
         progress=_progress(args),
     )
     if not args.quiet:
         print(
-            f"PRML sinusoid sin(2 pi x) + N(0, {args.noise:g}^2): {args.n} training points, "
-            f"{args.n_test} test points (seed {args.seed}); MAP and Bayes use "
-            f"alpha={args.alpha:g}, beta={args.beta:g}\n"
+            f"PRML sinusoid sin(2 pi x) + N(0, {args.noise:g}^2): {args.n} training points at "
+            f"x = n/{args.n - 1 if args.n > 1 else 1}, {args.n_test} test points at uniform x "
+            f"(seeds {args.seed} and {args.seed + 1}); MAP and Bayes use alpha={args.alpha:g}, "
+            f"beta={args.beta:g}\n"
         )
     print(report.to_markdown(), end="")
     if not args.quiet:
+        best = report.best_degree("evidence")
+        print(
+            f"\n{report.evidence_caption()} The predictive figure shows the evidence fit at "
+            f"M={best}."
+        )
         for note in report.warnings:
             print(f"bayesfit compare: warning: {note}", file=sys.stderr)
     if args.out is not None:
@@ -320,14 +400,16 @@ def _compare_classifiers(args: argparse.Namespace) -> None:
     methods = ["mle", "map", "laplace", "evidence"] + (["fullbayes"] if args.pymc else [])
     report = compare_classifiers(
         X, y, X_test, y_test, alpha=alpha, methods=methods,
-        fullbayes_options={"random_seed": args.seed} if args.pymc else None,
+        fullbayes_options=(
+            {"random_seed": args.seed, "progressbar": _pymc_progress(args)} if args.pymc else None
+        ),
         progress=_progress(args),
     )
     if not args.quiet:
         print(
             f"Two overlapping Gaussian clusters (bayesfit.datasets.overlapping_clusters): {n} "
-            f"training points, {args.n_test} test points (seed {args.seed}); MAP and Laplace "
-            f"use alpha={alpha:g}\n"
+            f"training points, {args.n_test} test points (seeds {args.seed} and "
+            f"{args.seed + 1}); MAP and Laplace use alpha={alpha:g}\n"
         )
     print(report.to_markdown(), end="")
     if not args.quiet:
@@ -342,99 +424,132 @@ def _compare_classifiers(args: argparse.Namespace) -> None:
             print(f"\nwrote {len(written)} files to {args.out}")
 
 
-def _fit_model(args: argparse.Namespace) -> Any:
-    method = args.method
-    if method not in _FIT_METHODS:
-        raise CLIError(f"unknown method {method!r}; choose one of {', '.join(_FIT_METHODS)}")
-    args.basis = args.basis or "poly:3"
-    basis = _parse_basis(args.basis)
-    cls = getattr(bayesfit, _FIT_METHODS[method])
+def _fit_model(args: argparse.Namespace, n_inputs: int) -> Any:
+    classify = args.task == "classify"
+    spec = args.basis or ("poly:3" if n_inputs == 1 and not classify else "identity")
+    cls = getattr(bayesfit, (_CLASSIFY_METHODS if classify else _FIT_METHODS)[args.method])
+    names = ("alpha",) if classify else ("alpha", "beta")
+    if classify and args.beta is not None:
+        raise CLIError("--beta is the noise precision of a regression; a classifier has none")
     precisions = {k: v for k, v in (("alpha", args.alpha), ("beta", args.beta)) if v is not None}
-    if precisions and method not in ("map", "bayes"):
-        raise CLIError(f"--alpha and --beta apply to --method map or bayes, not {method}")
-    return cls(basis, **precisions)
-
-
-def _summary(model: Any, x: np.ndarray, t: np.ndarray, args: argparse.Namespace) -> str:
-    from bayesfit._backend import to_numpy
-
-    coef = to_numpy(model.coef_)
-    resid = to_numpy(model.predict(x)) - t
-    lines = [
-        f"{type(model).__name__}, basis {args.basis} ({coef.shape[0]} weights), "
-        f"{x.shape[0]} points from {args.data} (x={args.x}, y={args.y})",
-        "  weights:    " + " ".join(f"{w:.6g}" for w in coef),
-        f"  train RMS:  {math.sqrt(float(resid @ resid) / resid.shape[0]):.6g}",
-    ]
-    for name, label in (
-        ("alpha_", "alpha"), ("beta_", "beta"), ("noise_std_", "noise std"),
-        ("gamma_", "gamma"), ("log_evidence_", "ln evidence"),
-    ):
-        if hasattr(model, name):
-            lines.append(f"  {label + ':':<11} {float(getattr(model, name)):.6g}")
-    return "\n".join(lines)
-
-
-def _fit_classifier(args: argparse.Namespace) -> None:
-    method = args.method
-    if method not in _CLASSIFY_METHODS:
+    if precisions and args.method not in ("map", "bayes"):
         raise CLIError(
-            f"unknown method {method!r}; choose one of {', '.join(_CLASSIFY_METHODS)}"
+            f"--{' and --'.join(names)} appl{'y' if len(names) > 1 else 'ies'} to --method map "
+            f"or bayes, not {args.method}"
         )
-    if args.beta is not None:
-        raise CLIError("--beta is the noise precision of a regression; not for --task classify")
-    if args.alpha is not None and method not in ("map", "bayes"):
-        raise CLIError(f"--alpha applies to --method map or bayes, not {method}")
-    cls = getattr(bayesfit, _CLASSIFY_METHODS[method])
-    settings = {} if args.alpha is None else {"alpha": args.alpha}
-    model = cls(_parse_basis(args.basis or "poly:1"), **settings)
-    _check_out(args.out)
-    columns = [c.strip() for c in args.x.split(",")]
-    X, labels = read_labelled(args.data, columns, args.y)
+    if args.method in ("map", "bayes") and len(precisions) < len(names):
+        fixed = ", ".join(f"{k}={precisions.get(k, 1.0):g}" for k in names)
+        scale = "the scale of your inputs" if classify else "the scale of your targets"
+        warn(
+            f"--method {args.method} fixes {fixed} without learning {'it' if classify else 'them'}"
+            f" from the data; give --{' and --'.join(names)} on {scale}, or use --method "
+            f"evidence",
+            BayesfitWarning,
+        )
+    if args.method == "pymc":
+        precisions["progressbar"] = _pymc_progress(args)
+    return cls(_make_basis(spec), **precisions), spec
+
+
+def _frame(table: dict[str, np.ndarray], names: Sequence[str]) -> Any:
     import pandas as pd
 
-    X = pd.DataFrame(X, columns=columns)  # the summary names the features as the file does
-    model.fit(X, labels)
-    print(f"{args.data}: {X.shape[0]} rows, inputs {', '.join(columns)}, labels {args.y}; "
-          f"basis {args.basis or 'poly:1'}")
-    print(model.summary())
-    print(f"training accuracy: {model.score(X, labels):.6g}")
-    if args.out is not None:
-        _use_agg()
-        from bayesfit import plots
+    return pd.DataFrame({name: table[name] for name in names})
 
-        names = ["model.json", "reliability.png", "reliability.svg"]
-        with atomic_output_dir(args.out) as tmp:
-            (tmp / "model.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-            ax = plots.reliability_diagram(labels, model.predict_proba(X),
-                                           classes=model.classes_, label="training data")
-            save_figure(ax.figure, tmp / "reliability", ("png", "svg"))
-            if X.shape[1] == 2:
-                ax = plots.decision_boundary(model, X.to_numpy(), labels)
-                save_figure(ax.figure, tmp / "decision_boundary", ("png", "svg"))
-                names += ["decision_boundary.png", "decision_boundary.svg"]
-        if not args.quiet:
-            print(f"wrote {', '.join(names)} to {args.out}")
+
+def _predictions(model: Any, X: Any, level: float) -> Any:
+    """Return the inputs with the predictive mean, sd and ``level`` interval of each row.
+
+    For a classifier: the predicted class and the predictive probability of each class
+    (columns ``p_<class>``).
+    """
+    from bayesfit._backend import to_numpy
+
+    out = X.copy()
+    if hasattr(model, "classes_"):
+        out["predicted"] = to_numpy(model.predict(X))
+        proba = to_numpy(model.predict_proba(X))
+        for k, label in enumerate(to_numpy(model.classes_)):
+            out[f"p_{label}"] = proba[:, k]
+        return out
+    p = model.predictive(X)
+    lower, upper = p.interval(level)
+    pct = f"{100 * level:g}"
+    out["mean"], out["sd"] = to_numpy(p.mean), to_numpy(p.std)
+    out[f"lower_{pct}"], out[f"upper_{pct}"] = to_numpy(lower), to_numpy(upper)
+    return out
+
+
+def _fit_figures(model: Any, X: Any, y: Any) -> dict[str, Any]:
+    from bayesfit import plots
+    from bayesfit._backend import to_numpy
+
+    if hasattr(model, "classes_"):
+        proba = to_numpy(model.predict_proba(X))
+        ax = plots.reliability_diagram(y, proba, classes=model.classes_, label="training data")
+        ax.set_title(f"{type(model).__name__}: calibration on the training data")
+        figures = {"reliability": ax.figure}
+        if X.shape[1] == 2:
+            figures["decision_boundary"] = plots.decision_boundary(model, X, y).figure
+        return figures
+    if X.shape[1] == 1:
+        return {"predictive": plots.predictive(model, X, y).figure}
+    return {
+        "predicted_vs_observed": plots.predicted_vs_observed(model, X, y).figure,
+        "residuals": plots.residuals(model, X, y).figure,
+    }
 
 
 def _fit(args: argparse.Namespace) -> None:
-    if args.task == "classify":
-        _fit_classifier(args)
-        return
-    model = _fit_model(args)  # settings first: a typo costs no file reading
     _check_out(args.out)
-    x, t = read_columns(args.data, args.x, args.y)
-    model.fit(x, t)
-    print(_summary(model, x, t, args))
+    extra = [args.weights] if args.weights is not None else []
+    wanted = None if args.x is None else [*args.x, args.y, *extra]
+    classify = args.task == "classify"
+    try:
+        table = read_table(args.data, wanted, sep=args.sep, required=[args.y, *extra],
+                           labels=[args.y] if classify else [])
+    except _NotANumber as exc:
+        if exc.column == args.y:
+            raise CLIError(f"{exc}; for a column of class labels use --task classify") from None
+        raise
+    xs = args.x or [c for c in table if c not in (args.y, args.weights)]
+    if not xs:
+        raise CLIError(f"{args.data} has no column besides --y {args.y!r} to fit on")
+    model, spec = _fit_model(args, len(xs))  # settings are checked before the fit
+    X, y = _frame(table, xs), _frame(table, [args.y])[args.y]
+    weights = None if args.weights is None else table[args.weights]
+    new = None
+    if args.predict is not None:
+        new = _frame(read_table(args.predict, xs, sep=args.sep), xs)
+    model.fit(X, y, sample_weight=weights)
+    summary = model.summary(level=args.level)
+    report = sys.stderr if args.predict is not None and args.out is None else sys.stdout
+    if not args.quiet or report is sys.stdout:
+        print(f"{args.data}: {args.y} on {', '.join(xs)}, basis {spec}", file=report)
+        print(summary, file=report)
+        if classify:
+            print(f"training accuracy: {model.score(X, y, sample_weight=weights):.6g}",
+                  file=report)
+    if new is not None and args.out is None:
+        _predictions(model, new, args.level).to_csv(sys.stdout, index=False)
     if args.out is not None:
         _use_agg()
-        from bayesfit import plots
-
+        fitted = _predictions(model, X, args.level)
+        fitted.insert(len(xs), args.y, y)
         with atomic_output_dir(args.out) as tmp:
             (tmp / "model.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-            save_figure(plots.predictive(model, x, t).figure, tmp / "predictive", ("png", "svg"))
+            summary.to_csv(tmp / "summary.csv")
+            (tmp / "summary.md").write_text(summary.to_markdown())
+            fitted.to_csv(tmp / "predictions.csv", index=False)
+            if new is not None:
+                _predictions(model, new, args.level).to_csv(
+                    tmp / "new_predictions.csv", index=False
+                )
+            for name, fig in _fit_figures(model, X, y).items():
+                save_figure(fig, tmp / name, ("png", "svg"))
+            written = sorted(p.name for p in tmp.iterdir())
         if not args.quiet:
-            print(f"wrote model.json, predictive.png and predictive.svg to {args.out}")
+            print(f"wrote {', '.join(written)} to {args.out}", file=report)
 
 
 # -- parser and entry point --------------------------------------------------------------------
@@ -483,27 +598,64 @@ def build_parser() -> argparse.ArgumentParser:
     comp.set_defaults(run=_compare)
 
     fit = sub.add_parser(
-        "fit", parents=[common], help="fit one model to two columns of a CSV file",
-        description="Fit a regression of column Y on column X of a CSV file (header row "
-        "first), print a summary and, with --out, write model.json (reload with "
-        "bayesfit.linear.from_dict) and the predictive plot as PNG and SVG.",
+        "fit", parents=[common], help="fit one model to columns of a CSV file",
+        description="Fit a regression of column Y on the --x columns of a delimited text file "
+        "(header row first), or with --task classify a classifier of its labels, print the "
+        "coefficient table and the model statistics and, with --out, write model.json "
+        "(reload with bayesfit.from_dict), summary.csv, summary.md, predictions.csv and "
+        "figures as PNG and SVG.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    fit.add_argument("data", type=Path, metavar="DATA.csv", help="CSV file with a header row")
+    fit.add_argument("data", type=Path, metavar="DATA.csv", help="file with a header row")
+    fit.add_argument("--y", required=True, metavar="COL",
+                     help="target column (class labels with --task classify)")
     fit.add_argument("--task", choices=("regress", "classify"), default="regress",
-                     help="regress (default) or classify: --y is a column of class labels and "
-                     "--x may name several columns, comma-separated")
-    fit.add_argument("--x", required=True, metavar="COL", help="input column(s)")
-    fit.add_argument("--y", required=True, metavar="COL", help="target (or label) column")
-    fit.add_argument("--basis", default=None, metavar="SPEC",
-                     help=f"{_BASIS_HELP} (default poly:3; poly:1 with --task classify)")
-    fit.add_argument("--method", default="bayes", metavar="METHOD",
-                     help=f"one of {', '.join(_FIT_METHODS)} (default bayes)")
-    fit.add_argument("--alpha", type=_positive_float, help="prior precision (map, bayes)")
-    fit.add_argument("--beta", type=_positive_float, help="noise precision (map, bayes)")
+                     help="regress the numbers in --y, or classify its labels (integers if "
+                     "every label is one, else strings); chosen here, not guessed from the "
+                     "column: a 0/1 column may be either")
+    fit.add_argument("--x", action="append", metavar="COL[,COL...]",
+                     help="input column(s), comma-separated or repeated (default: every column "
+                     "but --y and --weights)")
+    fit.add_argument("--weights", metavar="COL",
+                     help="column of frequency weights (a weight of 2 counts the row twice)")
+    fit.add_argument("--sep", choices=list(_SEPARATORS),
+                     help="delimiter (default: the one among , ; tab | that splits the header "
+                     "and the first rows consistently)")
+    fit.add_argument("--basis", type=_basis_spec, metavar="SPEC",
+                     help=f"{_BASIS_HELP}, applied to each input column (default: poly:3 for "
+                     "one column, identity for several and for --task classify)")
+    fit.add_argument("--method", default="evidence", choices=list(_FIT_METHODS),
+                     help="the rung of the ladder; evidence learns alpha (and beta) from the "
+                     "data; with --task classify, bayes is the Laplace posterior and pymc "
+                     "full Bayes")
+    fit.add_argument("--alpha", type=_positive_float,
+                     help="prior precision of the weights, map and bayes (default 1)")
+    fit.add_argument("--beta", type=_positive_float,
+                     help="noise precision, map and bayes (default 1); not for classify")
+    fit.add_argument("--level", type=_level, default=0.95,
+                     help="probability of the intervals in the table and the predictions")
+    fit.add_argument("--predict", type=Path, metavar="NEW.csv",
+                     help="predict the rows of this file (the --x columns): to "
+                     "DIR/new_predictions.csv with --out, else as CSV on stdout")
     fit.add_argument("--out", type=Path, metavar="DIR",
-                     help="write model.json and predictive.png/.svg here")
+                     help="write model.json, summary.csv/.md, predictions.csv and figures here")
     fit.set_defaults(run=_fit)
     return parser
+
+
+def _check_fit_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Turn repeated or comma-separated --x into one list; a repeated name is a usage error."""
+    if args.x is None:
+        return
+    names = [name.strip() for value in args.x for name in value.split(",")]
+    if "" in names:
+        parser.error(f"--x {','.join(args.x)!r} has an empty column name")
+    for name in names:
+        if names.count(name) > 1:
+            parser.error(f"--x names column {name!r} twice")
+        if name in (args.y, args.weights):
+            parser.error(f"column {name!r} cannot be an input and --y or --weights")
+    args.x = names
 
 
 def _one_line(exc: BaseException) -> str:
@@ -523,7 +675,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 1 for an error in the input or the fit, 2 for a usage error.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "fit":
+        _check_fit_usage(parser, args)
     prefix = f"bayesfit {args.command}"
     try:
         with warnings.catch_warnings(record=True) as caught:

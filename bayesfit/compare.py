@@ -87,6 +87,12 @@ class ComparisonRow:
         Mean log predictive density per held-out point, in nats.
     log_evidence : float
         :math:`\ln p(t \mid \alpha, \beta)` (PRML eq. 3.86); NaN for point estimates.
+    elpd_loo : float
+        Leave-one-out :math:`\sum_n \ln p(t_n \mid x_n, \mathcal D_{-n})` on the training
+        data, in nats: exact at the fitted :math:`(\alpha, \beta)` for Bayes and the
+        evidence (:meth:`~bayesfit.BayesianRegression.loo`), PSIS-LOO (``arviz.loo``) for
+        PyMC; NaN for point estimates. Beside the log evidence it is the other way to score
+        a model on its own training data; the two can disagree (docs/evidence.md).
     gamma : float
         Effective number of parameters :math:`\sum_i \lambda_i / (\alpha + \lambda_i)`
         (PRML eq. 3.91); the number of weights determined by the data for MLE.
@@ -103,6 +109,7 @@ class ComparisonRow:
     test_rms: float
     test_lpd: float
     log_evidence: float
+    elpd_loo: float
     gamma: float
     max_abs_w: float
     info_gain_bits: float
@@ -115,6 +122,7 @@ _HEADERS = {
     "test_rms": "test RMS",
     "test_lpd": "test log p / pt",
     "log_evidence": "ln evidence",
+    "elpd_loo": "LOO elpd",
     "gamma": "gamma",
     "max_abs_w": "max |w|",
     "info_gain_bits": "info gain (bits)",
@@ -254,6 +262,40 @@ class ComparisonReport:
             raise ValueError(f"method {method!r} has no log evidence")
         return max(finite)[1]
 
+    def evidence_caption(self) -> str:
+        r"""Return, in words, what the log evidence column says about the degree.
+
+        Names the degree the evidence approximation prefers and its effective number of
+        parameters, says when the curve is too flat to tell the degrees apart, and, where
+        the report has Bayes at a fixed :math:`\alpha, \beta` (PRML fig. 3.14 fixes
+        :math:`\alpha = 5 \times 10^{-3}`), the degree that curve prefers.
+
+        Returns
+        -------
+        str
+        """
+        best = self.best_degree("evidence")
+        degrees, values = self.column("log_evidence", "evidence")
+        finite = [v for v in values if math.isfinite(v)]
+        spread = max(finite) - min(finite)
+        gamma = self.row("evidence", best).gamma
+        parts = [
+            f"with alpha and beta learned (the evidence approximation) the evidence is "
+            f"largest at M={best}, where gamma={gamma:.2g} weights are well determined"
+        ]
+        if len(degrees) > 1 and spread < 2.0:
+            parts.append(
+                f"but it varies by only {spread:.2g} nats over M={degrees[0]}-{degrees[-1]}: "
+                f"{self.x.shape[0]} points cannot tell these degrees apart"
+            )
+        if "bayes" in self.methods:
+            parts.append(
+                f"at the fixed alpha={self.alpha:g}, beta={self.beta:g} (PRML fig. 3.14) it "
+                f"is largest at M={self.best_degree('bayes')}"
+            )
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:] + "."
+
     def to_markdown(self) -> str:
         """Return the table as GitHub-flavoured markdown (4 significant digits, blank = n/a)."""
         return _markdown(self.rows, _HEADERS)
@@ -332,7 +374,7 @@ def _score(method: str, degree: int, model: Any, data, alpha: float, beta: float
     else:  # an exact fit (beta_ML = inf) gives zero predictive variance: every miss is -inf
         lpd = -math.inf
     coef = getattr(model, "coef_", None)
-    log_ev = gamma = info = nan
+    log_ev = elpd_loo = gamma = info = nan
     if method == "mle":
         gamma = float(model.rank_)  # the alpha -> 0 limit: every determined weight counts
     elif method in ("map", "bayes"):
@@ -341,7 +383,14 @@ def _score(method: str, degree: int, model: Any, data, alpha: float, beta: float
         gamma = model.gamma_
     if method in ("bayes", "evidence"):
         log_ev = float(model.log_evidence_)
+        elpd_loo = model.loo(x, t).elpd_loo
         info = model.posterior_.kl_to(model.prior()) / _LN2
+    elif method == "pymc" and "log_likelihood" in model.idata_.children:
+        import arviz as az
+
+        with warnings.catch_warnings():  # Pareto-k notes: the table shows the estimate
+            warnings.simplefilter("ignore", UserWarning)
+            elpd_loo = float(az.loo(model.idata_).elpd)
     return ComparisonRow(
         method=method,
         degree=degree,
@@ -349,6 +398,7 @@ def _score(method: str, degree: int, model: Any, data, alpha: float, beta: float
         test_rms=_rms(model, x_test, t_test),
         test_lpd=lpd,
         log_evidence=log_ev,
+        elpd_loo=elpd_loo,
         gamma=gamma,
         max_abs_w=nan if coef is None else float(abs(to_numpy(coef)).max()),
         info_gain_bits=info,

@@ -34,8 +34,6 @@ import math
 from types import ModuleType
 from typing import Any
 
-import array_api_compat
-
 from bayesfit import _special
 from bayesfit._backend import get_namespace
 from bayesfit._validation import (
@@ -63,7 +61,6 @@ __all__ = [
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
-_LOG_2PI = math.log(2.0 * math.pi)
 
 
 # -- shared plumbing -------------------------------------------------------------------------
@@ -155,8 +152,7 @@ def mse(y: Any, pred: Any, reduction: str = "mean") -> Any:
     """
     _check_reduction(reduction)
     y, pred, xp = _real_pair(y, pred, "y", "pred")
-    r = pred - y
-    return _reduce(r * r, reduction, xp=xp)
+    return _reduce(_special.squared_error(y, pred), reduction, xp=xp)
 
 
 def mse_grad(y: Any, pred: Any, reduction: str = "mean") -> Any:
@@ -183,7 +179,7 @@ def mse_grad(y: Any, pred: Any, reduction: str = "mean") -> Any:
     """
     _check_reduction(reduction)
     y, pred, _ = _real_pair(y, pred, "y", "pred")
-    return _scale_grad(2.0 * (pred - y), math.prod(pred.shape), reduction)
+    return _scale_grad(_special.squared_error_grad(y, pred), math.prod(pred.shape), reduction)
 
 
 def _noise(y: Any, var: Any, beta: Any, *, xp: ModuleType) -> tuple[Any, Any]:
@@ -247,8 +243,8 @@ def gaussian_nll(
     _check_reduction(reduction)
     y, mean, xp = _real_pair(y, mean, "y", "mean")
     precision, log_precision = _noise(y, var, beta, xp=xp)
-    r = y - mean
-    return _reduce(0.5 * (precision * r * r - log_precision + _LOG_2PI), reduction, xp=xp)
+    terms = _special.gaussian_nll_terms(y, mean, precision, log_precision)
+    return _reduce(terms, reduction, xp=xp)
 
 
 def gaussian_nll_grad(
@@ -274,7 +270,8 @@ def gaussian_nll_grad(
     _check_reduction(reduction)
     y, mean, xp = _real_pair(y, mean, "y", "mean")
     precision, _ = _noise(y, var, beta, xp=xp)
-    return _scale_grad(precision * (mean - y), math.prod(mean.shape), reduction)
+    grad = _special.gaussian_nll_mean_grad(y, mean, precision)
+    return _scale_grad(grad, math.prod(mean.shape), reduction)
 
 
 # -- binary classification: Bernoulli ---------------------------------------------------------
@@ -338,7 +335,7 @@ def binary_cross_entropy(
     _check_reduction(reduction)
     y, prediction, is_logits, xp = _binary_inputs(y, probs, logits)
     if is_logits:
-        losses = _special.softplus(prediction, xp=xp) - y * prediction
+        losses = _special.binary_cross_entropy_from_logits(y, prediction, xp=xp)
     else:
         log_lik = _special.xlogy(y, prediction, xp=xp)
         losses = -(log_lik + _special.xlogy(1 - y, 1 - prediction, xp=xp))
@@ -377,7 +374,7 @@ def binary_cross_entropy_grad(
     _check_reduction(reduction)
     y, prediction, is_logits, xp = _binary_inputs(y, probs, logits)
     if is_logits:
-        grad = _special.sigmoid(prediction, xp=xp) - y
+        grad = _special.binary_cross_entropy_logit_grad(y, prediction, xp=xp)
     else:
         grad = _special.x_over_y(1 - y, 1 - prediction, xp=xp) - _special.x_over_y(
             y, prediction, xp=xp
@@ -508,17 +505,6 @@ def _class_inputs(
     return _like(targets, scores, xp=xp), scores, False, xp
 
 
-def _picked(scores: Any, labels: Any, *, xp: ModuleType) -> Any:
-    """Return ``scores[..., labels]`` sample by sample (the score of the observed class)."""
-    return xp.take_along_axis(scores, labels[..., None], axis=-1)[..., 0]
-
-
-def _is_label(labels: Any, n_classes: int, *, xp: ModuleType) -> Any:
-    """Boolean one-hot mask of ``labels`` along a new last axis."""
-    classes = xp.arange(n_classes, dtype=labels.dtype, device=array_api_compat.device(labels))
-    return labels[..., None] == classes
-
-
 def cross_entropy(
     targets: Any, logits: Any, label_smoothing: float = 0.0, reduction: str = "mean"
 ) -> Any:
@@ -564,23 +550,10 @@ def cross_entropy(
     """
     _check_reduction(reduction)
     eps = _check_smoothing(label_smoothing)
-    targets, logits, is_labels, xp = _class_inputs(
+    targets, logits, _, xp = _class_inputs(
         targets, logits, "logits", probabilities=False, soft_ok=True
     )
-    n_classes = logits.shape[-1]
-
-    def kernel(z: Any, t: Any) -> Any:
-        m, log_sum = _special.logsumexp_parts(z, axis=-1, xp=xp)
-        m, log_sum = m[..., 0], log_sum[..., 0]
-        fit = _picked(z, t, xp=xp) if is_labels else xp.sum(t * z, axis=-1)
-        # LSE(z) - fit as (m - fit) + ln sum e^(z - m): both terms are small and exact-ish,
-        # where m + ln(...) - fit would lose the digits of the log to the size of m.
-        loss = (m - fit) + log_sum
-        if eps == 0.0:
-            return loss
-        return (1.0 - eps) * loss + eps * ((m - xp.sum(z, axis=-1) / n_classes) + log_sum)
-
-    losses = _special.reduce_in_chunks(kernel, [logits, targets], axis=-1, xp=xp)
+    losses = _special.cross_entropy_from_logits(targets, logits, label_smoothing=eps, xp=xp)
     return _reduce(losses, reduction, xp=xp)
 
 
@@ -613,15 +586,10 @@ def cross_entropy_grad(
     """
     _check_reduction(reduction)
     eps = _check_smoothing(label_smoothing)
-    targets, logits, is_labels, xp = _class_inputs(
+    targets, logits, _, xp = _class_inputs(
         targets, logits, "logits", probabilities=False, soft_ok=True
     )
-    n_classes = logits.shape[-1]
-    grad = _special.softmax(logits, axis=-1, xp=xp) - eps / n_classes
-    if is_labels:
-        grad = xp.where(_is_label(targets, n_classes, xp=xp), grad - (1.0 - eps), grad)
-    else:
-        grad = grad - (1.0 - eps) * targets
+    grad = _special.cross_entropy_logit_grad(targets, logits, label_smoothing=eps, xp=xp)
     return _scale_grad(grad, math.prod(logits.shape[:-1]), reduction)
 
 
@@ -658,7 +626,7 @@ def categorical_nll(labels: Any, probs: Any, reduction: str = "mean") -> Any:
     """
     _check_reduction(reduction)
     labels, probs, _, xp = _class_inputs(labels, probs, "probs", probabilities=True, soft_ok=False)
-    return _reduce(_neg_log(_picked(probs, labels, xp=xp), xp=xp), reduction, xp=xp)
+    return _reduce(_neg_log(_special.take_labels(probs, labels, xp=xp), xp=xp), reduction, xp=xp)
 
 
 def categorical_nll_grad(labels: Any, probs: Any, reduction: str = "mean") -> Any:
@@ -682,7 +650,7 @@ def categorical_nll_grad(labels: Any, probs: Any, reduction: str = "mean") -> An
     """
     _check_reduction(reduction)
     labels, probs, _, xp = _class_inputs(labels, probs, "probs", probabilities=True, soft_ok=False)
-    hit = _is_label(labels, probs.shape[-1], xp=xp)
+    hit = _special.label_mask(labels, probs.shape[-1], xp=xp)
     ones = xp.ones_like(probs)
     grad = xp.where(hit, -_special.x_over_y(ones, probs, xp=xp), xp.zeros_like(probs))
     return _scale_grad(grad, math.prod(probs.shape[:-1]), reduction)

@@ -9,6 +9,8 @@ copied to the host for drawing.
 from __future__ import annotations
 
 import math
+import numbers
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ from bayesfit._backend import to_numpy
 from bayesfit._validation import (
     NONNEGATIVE_INT,
     POSITIVE_INT,
+    Interval,
     check_array,
     check_random_state,
     check_value,
@@ -45,8 +48,10 @@ __all__ = [
     "losses_as_nll",
     "mle_vs_map",
     "posterior_pairs",
+    "predicted_vs_observed",
     "predictive",
     "reliability_diagram",
+    "residuals",
     "rms_vs_degree",
     "rms_vs_log_lambda",
     "sequential_learning",
@@ -65,7 +70,8 @@ def _pyplot() -> Any:
 
 
 def _axes(ax: Axes | None) -> Axes:
-    return _pyplot().subplots()[1] if ax is None else ax
+    # constrained layout keeps a legend placed beside the axes inside the figure
+    return _pyplot().subplots(layout="constrained")[1] if ax is None else ax
 
 
 def _figure(fig: Figure | None, size: tuple[float, float]) -> Figure:
@@ -98,13 +104,58 @@ def _draw_data(ax: Axes, x: Any, t: Any, true_fn: Callable[[Any], Any] | None, g
         ax.plot(grid, np.asarray(true_fn(grid)), color=_TRUE, ls="--", label="truth")
 
 
+def _final_step(model: Any) -> tuple[Any, Callable[[Any], Any]]:
+    """Return the regressor at the end of ``model`` (a Pipeline or not) and its input map."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        final, transform = model[-1], model[:-1].transform
+    else:
+        final, transform = model, (lambda X: X)
+    if not callable(getattr(final, "predictive", None)):
+        raise TypeError(
+            f"model must be a fitted bayesfit regression (with predictive), or a Pipeline "
+            f"ending in one; got {type(final).__name__}"
+        )
+    return final, transform
+
+
+def _predictive_of(model: Any, X: Any) -> Any:
+    final, transform = _final_step(model)
+    return final.predictive(transform(X))
+
+
+def _input_names(model: Any, X: Any) -> list[str] | None:
+    """Column names of ``X`` (a DataFrame) or those the model was fitted with."""
+    names = getattr(X, "columns", None)
+    if names is None:
+        names = getattr(model, "feature_names_in_", None)
+    return None if names is None else [str(n) for n in names]
+
+
+def _target_name(y: Any) -> str:
+    name = getattr(y, "name", None)
+    return "t" if name is None else str(name)
+
+
+def _like_inputs(values: np.ndarray, names: list[str] | None) -> Any:
+    """``values`` (n, d) as the model's inputs: a DataFrame where the inputs had names."""
+    if names is None:
+        return values
+    import pandas as pd
+
+    return pd.DataFrame(values, columns=names)
+
+
 def predictive(
     model: Any,
     X: Any,
     y: Any = None,
     true_fn: Callable[[Any], Any] | None = None,
     *,
+    feature: int | str | None = None,
     grid: Any = None,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     r"""Return an Axes with the data, the predictive mean and its 1 and 2 std bands.
@@ -112,20 +163,28 @@ def predictive(
     Parameters
     ----------
     model : fitted estimator
-        Any bayesfit regression with ``predictive`` (one input feature).
-    X : array_like of shape (n,)
+        Any bayesfit regression with ``predictive``, or a scikit-learn Pipeline ending in one.
+    X : array_like or DataFrame of shape (n,) or (n, d)
         Training inputs; the curve is drawn over their range unless ``grid`` is given.
-    y : array_like of shape (n,), optional
-        Training targets, drawn as open circles.
+    y : array_like or Series of shape (n,), optional
+        Training targets, drawn as open circles; a Series' name labels the y axis.
     true_fn : callable, optional
-        The noise-free curve, dashed.
+        The noise-free curve (of the drawn feature), dashed.
+    feature : int or str, optional
+        With several input features: the one to draw along (index or column name); the
+        others are held at their medians over ``X``, so the curve is a slice through the
+        fit and the data points scatter around it.
     grid : array_like of shape (m,), optional
-        Where to evaluate the predictive.
+        Values of the drawn feature at which to evaluate the predictive.
+    title : str, optional
+        By default the estimator and its basis.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
+        The x axis is labelled with the feature's name (a DataFrame column or the model's
+        ``feature_names_in_``), the y axis with the target's.
 
     Notes
     -----
@@ -142,14 +201,18 @@ def predictive(
     >>> [line.get_label() for line in ax.get_lines()]
     ['truth', 'predictive mean']
     """
-    if not callable(getattr(model, "predictive", None)):
-        raise TypeError(
-            f"model must be a fitted bayesfit regression (with predictive); "
-            f"got {type(model).__name__}"
-        )
-    x = _curve_x(X)
+    final, _ = _final_step(model)
+    names = _input_names(model, X)
+    data = to_numpy(check_array(X, "X")).astype(np.float64)
+    fitted = getattr(model, "n_features_in_", data.shape[1])
+    if data.shape[1] != fitted:
+        raise ValueError(f"X has {data.shape[1]} features, but the model was fitted on {fitted}")
+    column = _feature_column(feature, data.shape[1], names)
+    x = data[:, column]
     g = _grid(x) if grid is None else _curve_x(grid, "grid")
-    p = model.predictive(g)
+    rows = np.repeat(np.median(data, axis=0)[None, :], g.shape[0], axis=0)
+    rows[:, column] = g
+    p = _predictive_of(model, _like_inputs(rows, names))
     mean, std = to_numpy(p.mean), to_numpy(p.std)
     ax = _axes(ax)
     ax.fill_between(g, mean - 2 * std, mean + 2 * std, color=_FIT, alpha=0.12, lw=0,
@@ -161,10 +224,137 @@ def predictive(
     elif true_fn is not None:
         ax.plot(g, np.asarray(true_fn(g)), color=_TRUE, ls="--", label="truth")
     ax.plot(g, mean, color=_FIT, label="predictive mean")
-    ax.set_xlabel("x")
-    ax.set_ylabel("t")
-    ax.set_title(type(model).__name__)
-    ax.legend(loc="best", fontsize="small")
+    ax.set_xlabel("x" if names is None else names[column])
+    ax.set_ylabel(_target_name(y))
+    if title is None:
+        title = f"{type(final).__name__} on {_describe(final.basis_)}"
+        if data.shape[1] > 1:
+            title += "\n(other inputs at their medians)"
+    ax.set_title(title, fontsize="medium")
+    _legend_outside(ax)
+    return ax
+
+
+def _describe(basis: Any) -> str:
+    """``Polynomial(bias=True, degree=3)``: every setting, the defaults included."""
+    import sklearn
+
+    with sklearn.config_context(print_changed_only=False):
+        return repr(basis)
+
+
+def _feature_column(feature: int | str | None, n_features: int, names: list[str] | None) -> int:
+    if feature is None:
+        if n_features > 1:
+            raise ValueError(
+                f"X has {n_features} features: pass feature= (an index or a column name) to "
+                f"choose the one to draw along; the others are held at their medians"
+            )
+        return 0
+    if isinstance(feature, str):
+        if names is None or feature not in names:
+            raise ValueError(f"feature {feature!r} is not a column of X (columns: {names})")
+        return names.index(feature)
+    check_value("feature", feature, Interval(numbers.Integral, 0, n_features - 1, "both"))
+    return int(feature)
+
+
+def _legend_outside(ax: Axes) -> None:
+    """Put the legend beside the axes, where it cannot cover the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+              fontsize="small", frameon=False)
+
+
+def predicted_vs_observed(
+    model: Any, X: Any, y: Any, *, level: float = 0.95, ax: Axes | None = None
+) -> Axes:
+    r"""Return an Axes of the predictive mean and its ``level`` interval against the targets.
+
+    For models on several inputs, where no single curve shows the fit: each point is one
+    row, observed target across, predictive mean up, with the central ``level``
+    predictive interval as an error bar; points on the diagonal are predicted exactly, and
+    about ``level`` of the bars should cross it if the predictive is calibrated.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        A bayesfit regression with ``predictive``, or a Pipeline ending in one.
+    X : array_like or DataFrame of shape (n, d)
+    y : array_like or Series of shape (n,)
+        Observed targets; a Series' name labels the axes.
+    level : float, default 0.95
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np, bayesfit as bf
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(50, 3)); y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=50)
+    >>> ax = bf.plots.predicted_vs_observed(bf.EvidenceRegression().fit(X, y), X, y)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('observed t', 'predicted t')
+    """
+    _final_step(model)
+    y_host = to_numpy(check_array(y, "y", ndim=1)).astype(np.float64)
+    p = _predictive_of(model, X)
+    mean = to_numpy(p.mean)
+    if mean.shape != y_host.shape:
+        raise ValueError(f"y has {y_host.shape[0]} rows, X has {mean.shape[0]}")
+    lower, upper = (to_numpy(a) for a in p.interval(level))
+    ax = _axes(ax)
+    ax.errorbar(y_host, mean, yerr=np.stack([mean - lower, upper - mean]), fmt="none",
+                ecolor=_FIT, elinewidth=0.6, alpha=0.25, label=f"{100 * level:g}% interval")
+    ax.scatter(y_host, mean, s=10, color=_FIT, zorder=3, label="predictive mean")
+    low, high = float(min(y_host.min(), lower.min())), float(max(y_host.max(), upper.max()))
+    ax.plot([low, high], [low, high], color="0.4", ls="--", lw=1, label="predicted = observed")
+    name = _target_name(y)
+    covered = float(np.mean((lower <= y_host) & (y_host <= upper)))
+    ax.set_xlabel(f"observed {name}")
+    ax.set_ylabel(f"predicted {name}")
+    ax.set_title(f"{100 * covered:.0f}% of the {100 * level:g}% intervals cover the target",
+                 fontsize="medium")
+    _legend_outside(ax)
+    return ax
+
+
+def residuals(model: Any, X: Any, y: Any, *, ax: Axes | None = None) -> Axes:
+    r"""Return an Axes of the residuals :math:`t_n - \mu(x_n)` against the predictive mean.
+
+    With the :math:`\pm 2\sigma(x_n)` predictive band: a funnel shows noise that grows with
+    the level, a curve a missing basis function.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        A bayesfit regression with ``predictive``, or a Pipeline ending in one.
+    X : array_like or DataFrame of shape (n, d)
+    y : array_like or Series of shape (n,)
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _final_step(model)
+    y_host = to_numpy(check_array(y, "y", ndim=1)).astype(np.float64)
+    p = _predictive_of(model, X)
+    mean, std = to_numpy(p.mean), to_numpy(p.std)
+    if mean.shape != y_host.shape:
+        raise ValueError(f"y has {y_host.shape[0]} rows, X has {mean.shape[0]}")
+    order = np.argsort(mean)
+    ax = _axes(ax)
+    ax.fill_between(mean[order], -2 * std[order], 2 * std[order], color=_FIT, alpha=0.15, lw=0,
+                    label=r"$\pm 2\sigma$ predictive")
+    ax.scatter(mean, y_host - mean, label="residual", **_DATA)
+    ax.axhline(0.0, color="0.4", lw=1)
+    name = _target_name(y)
+    ax.set_xlabel(f"predicted {name}")
+    ax.set_ylabel(f"{name} - predicted")
+    _legend_outside(ax)
     return ax
 
 
@@ -264,6 +454,8 @@ def mle_vs_map(
                 ax.set_xlabel("x")
             if col == 0:
                 ax.set_ylabel("t")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
     return fig
 
 
@@ -378,6 +570,7 @@ def evidence_vs_degree(report: ComparisonReport, *, ax: Axes | None = None) -> A
             ls="none", label=f"best M={best}")
     ax.set_xlabel("M")
     ax.set_ylabel(r"$\ln p(\mathbf{t} \mid \alpha, \beta)$")
+    ax.set_title(textwrap.fill(report.evidence_caption(), 70), fontsize="small")
     ax.legend(fontsize="small")
     return ax
 
@@ -407,8 +600,11 @@ def comparison_figures(report: ComparisonReport) -> dict[str, Figure]:
     figs["rms_vs_degree"] = rms_vs_degree(report).figure
     if "evidence" in report.methods:
         figs["evidence_vs_degree"] = evidence_vs_degree(report).figure
-        model = report.models[("evidence", report.best_degree("evidence"))]
-        figs["predictive"] = predictive(model, report.x, report.t, true_fn=report.true_fn).figure
+        best = report.best_degree("evidence")
+        figs["predictive"] = predictive(
+            report.models[("evidence", best)], report.x, report.t, true_fn=report.true_fn,
+            title=f"EvidenceRegression at M={best}, the degree with the largest evidence",
+        ).figure
     return figs
 
 
@@ -603,12 +799,15 @@ def posterior_pairs(
     return fig
 
 
-def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figure:
-    """Return the Figure of ArviZ's trace and marginal plot of a fitted PyMCRegression.
+def trace(
+    model: Any, var_names: Sequence[str] = ("alpha", "beta", "w"), *, fig: Figure | None = None
+) -> Figure:
+    """Return a Figure with the draws and marginal densities of a fitted PyMCRegression.
 
-    A thin wrapper over :func:`arviz_plots.plot_trace_dist` (ArviZ 1, matplotlib backend):
-    one row per variable (and weight), the chains' draws on the right and their densities
-    on the left. For other ArviZ plots, pass ``model.idata_`` to ArviZ directly.
+    One row per scalar (``alpha``, ``beta``, ``sigma``, ``nu``) and one per weight, labelled
+    ``w[<feature>]``: on the left the density of each chain's draws (a histogram outline),
+    on the right the chains' draws in order. Chains that agree overlap on the left and mix
+    on the right. For ArviZ's own plots, pass ``model.idata_`` to ``arviz_plots``.
 
     Parameters
     ----------
@@ -616,12 +815,13 @@ def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figu
         Fitted.
     var_names : sequence of str, default ("alpha", "beta", "w")
         Posterior variables to show.
+    fig : matplotlib Figure, optional
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    import arviz_plots as azp
+    from matplotlib.ticker import MaxNLocator
 
     post = _posterior_draws(model)
     unknown = [v for v in var_names if v not in post.data_vars]
@@ -630,10 +830,30 @@ def trace(model: Any, var_names: Sequence[str] = ("alpha", "beta", "w")) -> Figu
             f"var_names must be a sequence of posterior variables {sorted(post.data_vars)}; "
             f"got {var_names!r}"
         )
-    collection = azp.plot_trace_dist(model.idata_, var_names=list(var_names), backend="matplotlib")
-    first_trace = next(iter(collection.viz["trace"].to_dataset().data_vars.values()))
-    return first_trace.values.flat[0].figure
-
+    rows = []  # (label, draws of shape (chain, draw))
+    for name in var_names:
+        da = post[name]
+        if "feature" in da.dims:
+            rows += [(f"{name}[{f}]", da.sel(feature=f).values) for f in da["feature"].values]
+        else:
+            rows.append((name, da.values))
+    fig = _figure(fig, (9.0, 1.5 * len(rows) + 0.6))
+    axes = fig.subplots(len(rows), 2, squeeze=False, gridspec_kw={"width_ratios": [1, 2]})
+    for (label, draws), (ax_density, ax_draws) in zip(rows, axes, strict=True):
+        for c, chain in enumerate(draws):
+            ax_density.hist(chain, bins=40, density=True, histtype="step", color=f"C{c}")
+            ax_draws.plot(chain, color=f"C{c}", lw=0.5, alpha=0.8)
+        for ax in (ax_density, ax_draws):  # few, small ticks: rows are short
+            ax.xaxis.set_major_locator(MaxNLocator(5))
+            ax.tick_params(labelsize="small")
+        ax_draws.yaxis.set_major_locator(MaxNLocator(3))
+        ax_density.set_yticks([])  # a density's scale says nothing here
+        ax_density.set_ylabel(label)
+    axes[0, 0].set_title("posterior, one line per chain", fontsize="small")
+    axes[0, 1].set_title("draws", fontsize="small")
+    axes[-1, 0].set_xlabel("value")
+    axes[-1, 1].set_xlabel("draw")
+    return fig
 
 # -- classification ------------------------------------------------------------------------------
 

@@ -2,8 +2,10 @@ r"""Typed hyperpriors for :class:`~bayesfit.pymc_models.PyMCRegression`.
 
 Each prior is a small frozen object that checks its parameters when it is made, knows how to
 make its PyMC variable (:meth:`Prior.to_pymc`, importing PyMC only then) and its SciPy twin
-(:meth:`Prior.to_scipy`, used for prior draws and as the independent reference in tests). All
-of them live on :math:`(0, \infty)`: they are priors for precisions, scales and degrees of
+(:meth:`Prior.to_scipy`, used for prior draws, by the quadrature of
+:class:`~bayesfit.FullBayesRegression` and as the independent reference in tests), and gives
+the derivative of its log density (:meth:`Prior.dlogpdf`, for that quadrature's mode search).
+All of them live on :math:`(0, \infty)`: they are priors for precisions, scales and degrees of
 freedom.
 
 ==========================  =================================================  ==============
@@ -27,6 +29,7 @@ import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
+import numpy as np
 import scipy.stats
 
 from bayesfit._validation import POSITIVE, Interval, check_random_state, check_value
@@ -87,6 +90,10 @@ class Prior:
         """Return the equal :mod:`scipy.stats` frozen distribution."""
         raise NotImplementedError
 
+    def dlogpdf(self, x: Any) -> Any:  # pragma: no cover - abstract
+        r"""Return :math:`\frac{d}{dx} \ln p(x)` at ``x > 0`` (NumPy arrays or floats)."""
+        raise NotImplementedError
+
     def sample(self, n: int, random_state: Any = None) -> Any:
         """Draw ``n`` values (a NumPy array of shape ``(n,)``) from the prior.
 
@@ -126,6 +133,10 @@ class Gamma(Prior):
         """Return ``scipy.stats.gamma(a, scale=1/b)``."""
         return scipy.stats.gamma(self.a, scale=1.0 / self.b)
 
+    def dlogpdf(self, x: Any) -> Any:
+        r"""Return :math:`(a - 1)/x - b`."""
+        return (self.a - 1.0) / x - self.b
+
 
 @dataclass(frozen=True)
 class Exponential(Prior):
@@ -149,6 +160,10 @@ class Exponential(Prior):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.expon(scale=1/rate)``."""
         return scipy.stats.expon(scale=1.0 / self.rate)
+
+    def dlogpdf(self, x: Any) -> Any:
+        r"""Return :math:`-\lambda` (at every ``x``)."""
+        return 0.0 * x - self.rate
 
 
 @dataclass(frozen=True)
@@ -174,6 +189,10 @@ class HalfNormal(Prior):
         """Return ``scipy.stats.halfnorm(scale=scale)``."""
         return scipy.stats.halfnorm(scale=self.scale)
 
+    def dlogpdf(self, x: Any) -> Any:
+        r"""Return :math:`-x / s^2`."""
+        return -x / self.scale**2
+
 
 @dataclass(frozen=True)
 class HalfCauchy(Prior):
@@ -197,6 +216,10 @@ class HalfCauchy(Prior):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.halfcauchy(scale=scale)``."""
         return scipy.stats.halfcauchy(scale=self.scale)
+
+    def dlogpdf(self, x: Any) -> Any:
+        r"""Return :math:`-2x / (s^2 + x^2)`."""
+        return -2.0 * x / (self.scale**2 + x * x)
 
 
 @dataclass(frozen=True)
@@ -226,6 +249,10 @@ class LogNormal(Prior):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.lognorm(s=sigma, scale=exp(mu))``."""
         return scipy.stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
+
+    def dlogpdf(self, x: Any) -> Any:
+        r"""Return :math:`-(1 + (\ln x - \mu)/\sigma^2) / x`."""
+        return -(1.0 + (np.log(x) - self.mu) / self.sigma**2) / x
 
 
 _CLASSES: dict[str, type[Prior]] = {

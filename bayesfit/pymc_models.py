@@ -22,46 +22,35 @@ predictions come back as NumPy arrays.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import numbers
 import os
 import threading
-import warnings
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 import array_api_compat.numpy as np_xp
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from bayesfit import basis as _basis
-from bayesfit._backend import to_numpy
+from bayesfit._arviz import observed_group
+from bayesfit._backend import quiet_overflow, to_numpy
 from bayesfit._conjugate import (
     Eigen,
     SufficientStats,
-    eigen_posterior_mean,
+    eigen_weight_draws,
     evidence_at,
-    evidence_fit,
+    evidence_start,
 )
+from bayesfit._draws import SAMPLER_CONSTRAINTS, DrawsRegressor
 from bayesfit._validation import (
-    ARRAY,
-    BOOLEAN,
-    NONE,
-    NONNEGATIVE_INT,
-    POSITIVE_INT,
     Constraint,
-    InstanceOf,
-    Interval,
     Options,
-    check_array,
     check_random_state,
-    check_value,
     validate_params,
 )
 from bayesfit._warnings import warn
-from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning
-from bayesfit.linear import BasisRegressor
-from bayesfit.posterior import PosteriorDraws, Predictive
-from bayesfit.priors import from_dict as priors_from_dict
+from bayesfit.exceptions import ConvergenceWarning
 from bayesfit.priors import resolve_priors
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "PyMCRegression", "convergence_warnings"]
@@ -72,13 +61,8 @@ RHAT_MAX = 1.01
 #: ... or a bulk effective sample size below this.
 ESS_MIN = 400
 
-_RNG = InstanceOf((numbers.Integral, np.random.Generator), "an int or a numpy.random.Generator")
-# Initial values of alpha and beta are clipped into this range: the evidence optimum can sit
-# at a boundary (alpha -> inf when the data are pure noise), where the gradient is useless.
-_INIT_RANGE = (1e-10, 1e10)
 
-
-class PyMCRegression(BasisRegressor):
+class PyMCRegression(DrawsRegressor):
     r"""Bayesian linear regression with hyperpriors on :math:`\alpha` and the noise, by PyMC.
 
     Parameters
@@ -121,13 +105,19 @@ class PyMCRegression(BasisRegressor):
     nuts_sampler : {"pymc", "nutpie", "numpyro", "blackjax"}, default "pymc"
         The NUTS implementation (the others must be installed). Fixed to ``"pymc"`` by
         default so that installing nutpie does not silently change results.
+    log_likelihood : {"auto", True, False}, default "auto"
+        Write the pointwise ``log_likelihood`` group (draws x training points), which
+        ``arviz.loo``, ``arviz.waic`` and ``arviz.compare`` read. ``"auto"`` writes it
+        when it holds at most :data:`~bayesfit._arviz.LOG_LIKELIHOOD_AUTO_MAX` (1e7)
+        numbers; :meth:`add_log_likelihood` adds it later for any data.
 
     Attributes
     ----------
     idata_ : xarray.DataTree
         ArviZ data: groups ``posterior`` (``w`` with dims ``(chain, draw, feature)`` and the
         basis feature names as coords, ``alpha``, ``beta``, ``sigma``, and ``nu`` for the
-        Student-t), ``sample_stats``, ``observed_data`` (``y``), and
+        Student-t), ``sample_stats``, ``observed_data`` (``y``), ``log_likelihood`` (``y``,
+        dims ``(chain, draw, obs)``; see ``log_likelihood``), and
         ``posterior_predictive`` after :meth:`posterior_predictive` with
         ``extend_idata=True``.
     coef_ : ndarray of shape (M,)
@@ -158,7 +148,11 @@ class PyMCRegression(BasisRegressor):
     (PRML eqs. 3.53-3.54). A non-zero prior mean is handled by fitting :math:`t - \Phi m_0`.
     Chains start at the evidence optimum (:class:`~bayesfit.EvidenceRegression`), jittered.
     One compiled collapsed model and NUTS step is kept per set of priors: a refit swaps the
-    statistics in (``pm.set_data``) instead of compiling again.
+    statistics in (``pm.set_data``) instead of compiling again; with
+    ``nuts_sampler="nutpie"`` the same holds for nutpie's compiled model (its
+    ``with_data``). :class:`~bayesfit.FullBayesRegression` integrates the same collapsed
+    posterior by quadrature instead, without MCMC; this class is the PyMC engine of the
+    same model, and the only one for extending it by hand.
     ``log_predictive_density`` is the exact
     :math:`\ln \frac1S \sum_s p(y \mid x, w_s, \sigma_s[, \nu_s])` over the posterior draws.
     Convergence is checked after sampling: a :class:`~bayesfit.ConvergenceWarning` is issued
@@ -175,21 +169,10 @@ class PyMCRegression(BasisRegressor):
     [-0.3, 0.5]
     """
 
-    _scalar_state = ("alpha_", "beta_")
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        **BasisRegressor._parameter_constraints,
-        "likelihood": [Options(("normal", "student_t"))],
-        "priors": [NONE, InstanceOf(dict, "a dict of bayesfit.priors objects")],
-        "prior_mean": [NONE, ARRAY],
+        **DrawsRegressor._parameter_constraints,
+        **SAMPLER_CONSTRAINTS,
         "method": [Options(("auto", "collapsed", "nuts"))],
-        "draws": [POSITIVE_INT],
-        "tune": [NONNEGATIVE_INT],
-        "chains": [POSITIVE_INT],
-        "cores": [NONE, POSITIVE_INT],
-        "target_accept": [Interval(numbers.Real, 0.0, 1.0, "neither")],
-        "random_seed": [NONE, _RNG],
-        "progressbar": [BOOLEAN],
-        "nuts_sampler": [Options(("pymc", "nutpie", "numpyro", "blackjax"))],
     }
 
     def __init__(
@@ -207,6 +190,7 @@ class PyMCRegression(BasisRegressor):
         random_seed: int | np.random.Generator | None = None,
         progressbar: bool = True,
         nuts_sampler: str = "pymc",
+        log_likelihood: bool | str = "auto",
     ):
         self.basis = basis
         self.likelihood = likelihood
@@ -221,9 +205,10 @@ class PyMCRegression(BasisRegressor):
         self.random_seed = random_seed
         self.progressbar = progressbar
         self.nuts_sampler = nuts_sampler
+        self.log_likelihood = log_likelihood
 
     # -- fitting -------------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any) -> Self:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Self:
         """Sample the posterior of the weights and the hyperparameters.
 
         Parameters
@@ -232,6 +217,10 @@ class PyMCRegression(BasisRegressor):
             Inputs; copied to NumPy float64.
         y : array_like of shape (n_samples,)
             Targets.
+        sample_weight : array_like of shape (n_samples,), optional
+            Frequency weights (an integer weight is a repeated row): folded into the
+            sufficient statistics by ``"collapsed"``, multiplying each point's
+            log-likelihood by ``"nuts"``.
 
         Returns
         -------
@@ -246,7 +235,7 @@ class PyMCRegression(BasisRegressor):
         validate_params(self, self._parameter_constraints)
         self._resolved_method()
         resolve_priors(self.priors, self.likelihood)
-        return super().fit(X, y)
+        return super().fit(X, y, sample_weight)
 
     def _resolved_method(self) -> str:
         if self.method == "auto":
@@ -258,17 +247,13 @@ class PyMCRegression(BasisRegressor):
             )
         return self.method
 
-    def _prior_mean(self, M: int) -> np.ndarray:
-        if self.prior_mean is None:
-            return np.zeros(M)
-        m0 = to_numpy(check_array(self.prior_mean, "prior_mean", ndim=1)).astype(np.float64)
-        if m0.shape != (M,):
-            raise ValueError(f"prior_mean must have shape ({M},), got {m0.shape}")
-        return m0
-
-    def _fit_inputs(self, X: Any, t: Any, *, xp: Any) -> None:
-        Phi = to_numpy(self.basis_._design(X)).astype(np.float64, copy=False)
+    def _fit_inputs(self, X: Any, t: Any, w: Any, *, xp: Any) -> None:
+        with quiet_overflow():  # an overflowing design is reported by _checked_stats
+            Phi = to_numpy(self.basis_._design(X)).astype(np.float64, copy=False)
         t = to_numpy(t).astype(np.float64, copy=False)
+        w = None if w is None else to_numpy(w).astype(np.float64, copy=False)
+        data = SufficientStats.from_design(Phi, t, bias=False, xp=np_xp, sample_weight=w)
+        self._checked_stats(data, X, t, xp=xp)
         M = Phi.shape[1]
         m0 = self._prior_mean(M)
         method = self._resolved_method()
@@ -278,10 +263,12 @@ class PyMCRegression(BasisRegressor):
 
         # w - m0 ~ N(0, alpha^-1 I) and t - Phi m0 = Phi (w - m0) + noise: the zero-mean
         # kernels apply to the shifted targets.
-        resid = t - Phi @ m0 if np.any(m0) else t
-        stats = SufficientStats.from_design(Phi, resid, bias=False, xp=np_xp)
+        stats = data
+        if np.any(m0):
+            resid = t - Phi @ m0
+            stats = SufficientStats.from_design(Phi, resid, bias=False, xp=np_xp, sample_weight=w)
         eig = Eigen.of(stats, xp=np_xp)
-        alpha0, beta0 = _evidence_start(stats)
+        alpha0, beta0 = evidence_start(stats, xp=np_xp)
         sample_kwargs = {
             "draws": self.draws,
             "tune": self.tune,
@@ -294,224 +281,47 @@ class PyMCRegression(BasisRegressor):
         }
         if method == "collapsed":
             # PyMC's own jitter: uniform(-1, 1) on the log scale, one start per chain
-            u = rng.uniform(-1.0, 1.0, (self.chains, 2))
+            jitter = rng.uniform(-1.0, 1.0, (self.chains, 2))
             noise = ("sigma", beta0**-0.5) if "sigma" in priors else ("beta", beta0)
-            inits = [
-                {"alpha": alpha0 * math.exp(ua), noise[0]: noise[1] * math.exp(ub)} for ua, ub in u
-            ]
-            idata = _sample_collapsed(eig, priors, inits, cores=self.cores or 1, **sample_kwargs)
+            start = {"alpha": alpha0, noise[0]: noise[1]}
+            idata = _sample_collapsed(
+                eig, priors, start, jitter, cores=self.cores or 1, **sample_kwargs
+            )
             post = idata["posterior"].to_dataset()
             z = rng.standard_normal((*post["alpha"].shape, M))
             w = m0 + _weight_draws(eig, post["alpha"].values, post["beta"].values, z)
             post["w"] = (("chain", "draw", "feature"), w)
             idata["posterior"] = post.assign_coords(feature=names)
-            idata["observed_data"] = _observed(t)
+            idata["observed_data"] = observed_group(t)
         else:
             w0 = m0 + _weight_draws(eig, np.asarray(alpha0), np.asarray(beta0), np.zeros(M))
             coords = {"feature": names, "obs": np.arange(Phi.shape[0])}
-            model = _nuts_model(Phi, t, m0, self.likelihood, priors, coords, (alpha0, beta0, w0))
+            model = _nuts_model(
+                Phi, t, w, m0, self.likelihood, priors, coords, (alpha0, beta0, w0)
+            )
             cores = self.cores or min(self.chains, os.cpu_count() or 1)
             idata = _sample(model, cores=cores, **sample_kwargs)
+            if w is not None:  # the weighted likelihood is a Potential, not an observed y
+                idata["observed_data"] = observed_group(t)
         if "constant_data" in idata.children:
             del idata["constant_data"]  # the statistics / design matrix: internal, and large
-        ordered = ["w", "alpha", "beta", "sigma", "nu"]
-        post = idata["posterior"].to_dataset()
-        idata["posterior"] = post[[v for v in ordered if v in post.data_vars]]
-
         for message in convergence_warnings(idata):
             warn(message, ConvergenceWarning)
-        self.idata_ = idata
-        self.method_ = method
-        self.priors_ = priors
-        self.coef_ = idata["posterior"]["w"].mean(("chain", "draw")).values
-        self.alpha_ = float(idata["posterior"]["alpha"].mean())
-        self.beta_ = float(idata["posterior"]["beta"].mean())
-
-    # -- the posterior draws -------------------------------------------------------------------
-    def _posterior_draws(self) -> PosteriorDraws:
-        """Return the posterior draws, chains flattened in order, as :class:`PosteriorDraws`."""
-        check_is_fitted(self, "idata_")
-        post = self.idata_["posterior"]
-        nu = post["nu"].values.reshape(-1) if "nu" in post.data_vars else None
-        return PosteriorDraws(
-            post["w"].values.reshape(-1, self.coef_.shape[0]), post["sigma"].values.reshape(-1), nu
-        )
-
-    def _design(self, X: Any) -> Any:
-        return to_numpy(super()._design(X)).astype(np.float64, copy=False)
-
-    def predictive(self, X: Any) -> Predictive:
-        r"""Return the moment-matched normal predictive at each row of ``X``.
-
-        Mean and variance are those of the posterior draws:
-        :math:`\operatorname{Var} = \operatorname{Var}_s[\phi^T w_s] + \mathbb E_s[\sigma_s^2]`
-        (times :math:`\nu/(\nu-2)` for Student-t noise; infinite if some :math:`\nu \le 2`).
-        For the exact predictive use :meth:`posterior_predictive` (draws) or
-        :meth:`log_predictive_density`.
-
-        Returns
-        -------
-        Predictive
-        """
-        return self._posterior_draws().predictive(self._design(X))
-
-    def _log_density(self, X: Any, y: Any) -> np.ndarray:
-        # The exact predictive density, a mixture over the posterior draws (not the
-        # moment-matched normal of `predictive`).
-        return self._posterior_draws().log_density(self._design(X), y)
-
-    def sample_functions(self, X: Any, n: int = 10, random_state: Any = None) -> np.ndarray:
-        r"""Return ``n`` curves :math:`w_s^T\phi(x)` for randomly picked posterior draws.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_points,) or (n_points, n_features)
-        n : int, default 10
-            At most the number of posterior draws.
-        random_state : None, int or numpy.random.Generator
-
-        Returns
-        -------
-        ndarray of shape (n, n_points)
-        """
-        draws = self._posterior_draws()
-        return draws.sample_functions(self._design(X), n, random_state)
-
-    def posterior_predictive(
-        self, X: Any, random_state: Any = None, extend_idata: bool = False
-    ) -> np.ndarray:
-        r"""Return draws of new targets :math:`\tilde t \sim p(\tilde t \mid x, t)`, one per draw.
-
-        Each posterior draw :math:`(w_s, \sigma_s[, \nu_s])` gives one
-        :math:`\tilde t = w_s^T\phi(x) + \sigma_s \epsilon`, :math:`\epsilon` standard normal
-        (or Student-t with :math:`\nu_s` degrees of freedom).
-
-        Parameters
-        ----------
-        X : array_like of shape (n_points,) or (n_points, n_features)
-            Inputs; the training inputs for a posterior predictive check.
-        random_state : None, int or numpy.random.Generator
-        extend_idata : bool, default False
-            Also store the draws as the ``posterior_predictive`` group of ``idata_``
-            (variable ``y``, dims ``(chain, draw, obs)``), as ArviZ's checks expect.
-
-        Returns
-        -------
-        ndarray of shape (chains, draws, n_points)
-        """
-        check_value("extend_idata", extend_idata, BOOLEAN)
-        Phi = self._design(X)
-        post = self.idata_["posterior"]
-        chains, n_draws = post.sizes["chain"], post.sizes["draw"]
-        flat = self._posterior_draws().sample_targets(Phi, random_state)
-        draws = flat.reshape(chains, n_draws, Phi.shape[0])
-        if extend_idata:
-            import xarray as xr
-
-            self.idata_["posterior_predictive"] = xr.Dataset(
-                {"y": (("chain", "draw", "obs"), draws)},
-                coords={"chain": post["chain"].values, "draw": post["draw"].values},
-            )
-        return draws
-
-    def summary(self, **kwargs: Any) -> Any:
-        """Return ArviZ's summary table (mean, sd, interval, ESS, R-hat, MCSE) of the posterior.
-
-        Parameters
-        ----------
-        **kwargs
-            Passed to :func:`arviz.summary` (``var_names``, ``ci_prob``, ``kind``, ...).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        check_is_fitted(self, "idata_")
-        import arviz as az
-
-        return az.summary(self.idata_, **kwargs)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict of the settings, the priors and the posterior draws.
-
-        The posterior group (every draw of ``w``, ``alpha``, ``beta``, ``sigma``, ``nu``) is
-        kept, so a rebuilt model predicts exactly as this one; ``sample_stats`` and
-        ``observed_data`` are not (save ``idata_.to_netcdf(path)`` for those). A
-        ``numpy.random.Generator`` as ``random_seed`` is written as ``None``.
-
-        Returns
-        -------
-        dict
-        """
-        d = super().to_dict()
-        params = d["params"]
-        if self.priors is not None:
-            params["priors"] = {k: p.to_dict() for k, p in self.priors.items()}
-        if isinstance(self.random_seed, np.random.Generator):
-            params["random_seed"] = None
-        if "state" in d:
-            post = self.idata_["posterior"]
-            d["state"].update(
-                method_=self.method_,
-                priors_={k: p.to_dict() for k, p in self.priors_.items()},
-                posterior={name: post[name].values.tolist() for name in post.data_vars},
-            )
-        return d
-
-    @classmethod
-    def _params_from_dict(cls, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("priors") is not None:
-            params["priors"] = {k: priors_from_dict(p) for k, p in params["priors"].items()}
-        return params
-
-    def _load_state(self, state: dict[str, Any]) -> None:
-        import xarray as xr
-
-        super()._load_state(state)
-        names = self._feature_names()
-        post = {
-            k: (("chain", "draw", "feature") if k == "w" else ("chain", "draw"), np.asarray(v))
-            for k, v in state["posterior"].items()
-        }
-        chains, draws = post["alpha"][1].shape
-        coords = {"chain": np.arange(chains), "draw": np.arange(draws), "feature": names}
-        self.idata_ = xr.DataTree.from_dict({"posterior": xr.Dataset(post, coords=coords)})
-        self.method_ = state["method_"]
-        self.priors_ = {k: priors_from_dict(p) for k, p in state["priors_"].items()}
+        self._set_draws(idata, method, priors)
+        self._store_log_likelihood(X, t)
+        self.stats_ = data
 
 
 # -- kernels (NumPy arrays; the PyMC graph builders import PyMC lazily) ------------------------
-def _evidence_start(stats: SufficientStats) -> tuple[float, float]:
-    """Return the evidence optimum (alpha, beta), clipped into a range with useful gradients."""
-    with warnings.catch_warnings():  # a start point only: its own warnings do not concern us
-        warnings.simplefilter("ignore", BayesfitWarning)
-        fit = evidence_fit(
-            stats,
-            alpha_init=None,
-            beta_init=None,
-            max_iter=200,
-            tol=1e-6,
-            global_search=True,
-            xp=np_xp,
-        )
-    lo, hi = _INIT_RANGE
-    return min(max(fit.alpha, lo), hi), min(max(fit.beta, lo), hi)
-
-
 def _weight_draws(eig: Eigen, alpha: Any, beta: Any, z: Any) -> np.ndarray:
-    r"""Exact draws :math:`w \sim \mathcal N(m_N, S_N)`, one per :math:`(\alpha, \beta)` pair.
+    """Return :func:`~bayesfit._conjugate.eigen_weight_draws` for precisions of any shape.
 
-    ``alpha`` and ``beta`` have any shape ``s``; ``z`` (standard normals) has shape
-    ``s + (M,)``. In the eigenbasis of :math:`\Phi^T\Phi`, :math:`S_N` is diagonal with
-    entries :math:`1/(\alpha + \beta\lambda_i)` around the mean of
-    :func:`~bayesfit._conjugate.eigen_posterior_mean`.
+    ``alpha`` and ``beta`` have shape ``s``, the normals ``z`` shape ``s + (M,)``.
     """
-    shape = np.shape(alpha)
+    shape, M = np.shape(alpha), eig.lam.shape[0]
     alpha, beta = np.reshape(alpha, -1), np.reshape(beta, -1)
-    mean = eigen_posterior_mean(eig, alpha, beta, xp=np_xp)
-    scale = 1.0 / np.sqrt(alpha[:, None] + beta[:, None] * eig.lam)
-    coords = mean + np.reshape(z, mean.shape) * scale
-    return np.reshape(coords @ eig.V.T, (*shape, eig.lam.shape[0]))
+    w = eigen_weight_draws(eig, alpha, beta, np.reshape(z, (alpha.shape[0], M)), xp=np_xp)
+    return np.reshape(w, (*shape, M))
 
 
 def _noise_variables(priors: dict[str, Any], beta0: float | None = None) -> tuple[Any, Any]:
@@ -553,23 +363,43 @@ def _collapsed_model(priors: dict[str, Any]) -> Any:
     return model
 
 
-# Collapsed models with their compiled NUTS step, by (priors, target_accept): a refit only
-# swaps the statistics in with pm.set_data, skipping graph building and compilation (about
-# 0.5 s of a 1.5 s fit). The lock serialises fits that share an entry (across threads).
-_COLLAPSED: dict[tuple, tuple[Any, Any, threading.Lock]] = {}
+@dataclass
+class _CompiledCollapsed:
+    """A collapsed model with its compiled samplers (PyMC's NUTS step; nutpie's, on demand).
+
+    nutpie's compiled model is made by the first nutpie fit. The lock serialises fits that
+    share the entry (across threads).
+    """
+
+    model: Any
+    step: Any
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    nutpie: Any = None
+
+
+# Compiled collapsed models by (priors, target_accept): a refit only swaps the statistics in
+# (pm.set_data for PyMC's step, with_data for nutpie's model), skipping graph building and
+# compilation (about 0.5 s of a 1.5 s PyMC fit; nutpie's numba compile takes ~4 s).
+_COLLAPSED: dict[tuple, _CompiledCollapsed] = {}
 _COLLAPSED_MAX = 16
 
 
 def _sample_collapsed(
     eig: Eigen,
     priors: dict[str, Any],
-    inits: list[dict[str, float]],
+    start: dict[str, float],
+    jitter: np.ndarray,
     *,
     target_accept: float,
     nuts_sampler: str,
     **kwargs: Any,
 ) -> Any:
-    """Sample the collapsed model of these statistics, reusing a compiled model and step."""
+    """Sample the collapsed model of these statistics, reusing a compiled model and step.
+
+    Chain ``c`` starts at ``start`` (the free variables' values) times
+    ``exp(jitter[c])``, PyMC's own jitter; nutpie draws the same kind of jitter from its
+    per-chain seeds.
+    """
     import pymc as pm
 
     key = (tuple(sorted(priors.items())), target_accept)
@@ -577,12 +407,9 @@ def _sample_collapsed(
         if len(_COLLAPSED) >= _COLLAPSED_MAX:
             del _COLLAPSED[next(iter(_COLLAPSED))]
         model = _collapsed_model(priors)
-        _COLLAPSED[key] = (
-            model,
-            pm.NUTS(model=model, target_accept=target_accept),
-            threading.Lock(),
-        )
-    model, step, lock = _COLLAPSED[key]
+        step = pm.NUTS(model=model, target_accept=target_accept)
+        _COLLAPSED[key] = _CompiledCollapsed(model, step)
+    entry = _COLLAPSED[key]
     data = {
         "lam": eig.lam,
         "b": eig.b,
@@ -590,13 +417,17 @@ def _sample_collapsed(
         "positive": eig.positive,
         "n": float(eig.n),
     }
-    with lock:
-        pm.set_data(data, model=model)
+    with entry.lock:
+        if nuts_sampler == "nutpie":
+            return _sample_nutpie(entry, data, start, target_accept=target_accept, **kwargs)
+        pm.set_data(data, model=entry.model)
+        inits = [{k: v * math.exp(u) for (k, v), u in zip(start.items(), row, strict=True)}
+                 for row in jitter]
         if nuts_sampler == "pymc":
-            return _sample(model, step=step, initvals=inits, **kwargs)
-        # other samplers compile the model themselves and jitter their own starts
+            return _sample(entry.model, step=entry.step, initvals=inits, **kwargs)
+        # numpyro and blackjax compile the model themselves and jitter their own starts
         return _sample(
-            model,
+            entry.model,
             initvals=inits[0],
             nuts_sampler=nuts_sampler,
             target_accept=target_accept,
@@ -604,16 +435,81 @@ def _sample_collapsed(
         )
 
 
+def _compile_nutpie(model: Any) -> Any:
+    """Compile ``model`` with nutpie (numba); the one call that costs seconds."""
+    import nutpie
+
+    return nutpie.compile_pymc_model(model)
+
+
+def _sample_nutpie(
+    entry: _CompiledCollapsed,
+    data: dict[str, Any],
+    start: dict[str, float],
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int,
+    random_seed: int,
+    progressbar: bool,
+    target_accept: float,
+    compute_convergence_checks: bool,
+) -> Any:
+    r"""Sample the collapsed model with nutpie, compiling it once per entry.
+
+    The statistics go in with nutpie's ``with_data`` (a copy of the compiled model pointing
+    at the new arrays); the starts are ``start`` jittered by :math:`e^{u}`,
+    :math:`u \sim U(-1, 1)`, on nutpie's log-transformed free variables.
+    """
+    import time
+
+    import nutpie
+
+    if entry.nutpie is None:
+        entry.nutpie = _compile_nutpie(entry.model)
+    free = list(entry.nutpie.shape_info[0][: entry.nutpie.n_dim])
+    if free != [f"{name}_log__" for name in start]:  # the priors' log transforms, assumed below
+        raise RuntimeError(f"unexpected free variables {free} in the collapsed model")
+    center = np.log(np.asarray(list(start.values()), dtype=np.float64))
+
+    def jittered_start(seed: int) -> np.ndarray:
+        return center + np.random.default_rng(seed).uniform(-1.0, 1.0, center.shape)
+
+    compiled = dataclasses.replace(
+        entry.nutpie.with_data(**data), initial_point_func=jittered_start
+    )
+    began = time.perf_counter()
+    idata = nutpie.sample(
+        compiled,
+        draws=draws,
+        tune=max(tune, 1),  # nutpie needs at least one tuning step
+        chains=chains,
+        cores=cores,
+        seed=random_seed,
+        save_warmup=False,
+        progress_bar=progressbar,
+        target_accept=target_accept,
+    )
+    idata["posterior"].attrs["sampling_time"] = time.perf_counter() - began
+    return idata
+
+
 def _nuts_model(
     Phi: np.ndarray,
     t: np.ndarray,
+    weights: np.ndarray | None,
     m0: np.ndarray,
     likelihood: str,
     priors: dict[str, Any],
     coords: dict[str, Any],
     start: tuple,
 ) -> Any:
-    """PyMC model over (w, alpha, beta[, nu]) with the likelihood written point by point."""
+    """PyMC model over (w, alpha, beta[, nu]) with the likelihood written point by point.
+
+    With ``weights``, each point's log-likelihood is multiplied by its weight (a Potential:
+    a frequency weight of k counts the point k times).
+    """
     import pymc as pm
 
     with pm.Model(coords=coords) as model:
@@ -624,10 +520,16 @@ def _nuts_model(
         w = pm.Normal("w", mu=m0, sigma=alpha**-0.5, dims="feature", initval=start[2])
         mu = design @ w
         if likelihood == "normal":
-            pm.Normal("y", mu=mu, sigma=sigma, observed=target, dims="obs")
+            noise = {"dist": pm.Normal, "mu": mu, "sigma": sigma}
         else:
-            nu = priors["nu"].to_pymc("nu")
-            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=target, dims="obs")
+            noise = {"dist": pm.StudentT, "nu": priors["nu"].to_pymc("nu"), "mu": mu,
+                     "sigma": sigma}
+        dist = noise.pop("dist")
+        if weights is None:
+            dist("y", **noise, observed=target, dims="obs")
+        else:
+            point = pm.logp(dist.dist(**noise), target)
+            pm.Potential("weighted_log_likelihood", (pm.Data("weights", weights) * point).sum())
     return model
 
 
@@ -644,12 +546,6 @@ def _sample(model: Any, *, cores: int, chains: int, **kwargs: Any) -> Any:
     limit = max(1, (os.cpu_count() or 1) // parallel) if parallel > 1 else None
     with threadpool_limits(limits=limit, user_api="blas"):
         return pm.sample(model=model, cores=cores, chains=chains, **kwargs)
-
-
-def _observed(t: np.ndarray) -> Any:
-    import xarray as xr
-
-    return xr.Dataset({"y": (("obs",), t)}, coords={"obs": np.arange(t.shape[0])})
 
 
 def convergence_warnings(idata: Any) -> list[str]:

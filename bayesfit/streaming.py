@@ -2,7 +2,8 @@ r"""Chunk sources for out-of-core fitting with ``fit_stream``.
 
 Every estimator depends on the data only through statistics that merge exactly across
 chunks (:math:`\Phi^T\Phi, \Phi^T t, t^T t, N`; for the MLE the R factor of a QR), so a data
-set larger than memory fits exactly, one chunk at a time::
+set larger than memory fits exactly, one chunk at a time (with frequency weights, chunks
+are ``(X, y, sample_weight)``)::
 
     model = bf.EvidenceRegression(bf.basis.Polynomial(3))
     model.fit_stream(bf.streaming.read_csv_chunks("big.csv", x="x", y="t"))
@@ -29,8 +30,10 @@ def _check_chunksize(chunksize: object) -> int:
     return int(chunksize)  # type: ignore[arg-type]
 
 
-def iter_array_chunks(X: Any, y: Any, chunksize: int = 100_000) -> Iterator[tuple[Any, Any]]:
-    """Yield ``(X[i:i+chunksize], y[i:i+chunksize])`` row blocks.
+def iter_array_chunks(
+    X: Any, y: Any, chunksize: int = 100_000, sample_weight: Any = None
+) -> Iterator[tuple[Any, ...]]:
+    """Yield ``(X[i:i+chunksize], y[i:i+chunksize])`` row blocks (and their weights).
 
     Works on anything sliceable by rows, in particular :func:`numpy.load` with
     ``mmap_mode="r"`` and :class:`numpy.memmap`, which read each block from disk only when
@@ -42,10 +45,13 @@ def iter_array_chunks(X: Any, y: Any, chunksize: int = 100_000) -> Iterator[tupl
     y : array_like of shape (n_samples,)
     chunksize : int, default 100000
         Rows per chunk.
+    sample_weight : array_like of shape (n_samples,), optional
+        Frequency weights: the chunks become ``(X_chunk, y_chunk, weight_chunk)``, as
+        ``fit_stream`` takes them.
 
     Yields
     ------
-    (X_chunk, y_chunk)
+    (X_chunk, y_chunk) or (X_chunk, y_chunk, weight_chunk)
 
     Examples
     --------
@@ -57,8 +63,17 @@ def iter_array_chunks(X: Any, y: Any, chunksize: int = 100_000) -> Iterator[tupl
     n = len(X)
     if len(y) != n:
         raise ValueError(f"X and y have inconsistent numbers of samples: {n} and {len(y)}")
+    if sample_weight is not None and len(sample_weight) != n:
+        raise ValueError(
+            f"sample_weight has {len(sample_weight)} entries for {n} samples; give one weight "
+            f"per sample"
+        )
     for start in range(0, n, chunksize):
-        yield X[start : start + chunksize], y[start : start + chunksize]
+        rows = slice(start, start + chunksize)
+        if sample_weight is None:
+            yield X[rows], y[rows]
+        else:
+            yield X[rows], y[rows], sample_weight[rows]
 
 
 def read_csv_chunks(
@@ -66,8 +81,9 @@ def read_csv_chunks(
     x: str | Sequence[str],
     y: str,
     chunksize: int = 100_000,
+    sample_weight: str | None = None,
     **read_csv_kwargs: Any,
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+) -> Iterator[tuple[np.ndarray, ...]]:
     """Yield ``(X, y)`` float64 chunks of the columns ``x`` and ``y`` of a CSV file.
 
     Uses pandas' chunked reader, so the file is never held whole.
@@ -82,6 +98,8 @@ def read_csv_chunks(
         Target column.
     chunksize : int, default 100000
         Rows per chunk.
+    sample_weight : str, optional
+        A column of frequency weights: the chunks become ``(X, y, weights)``.
     **read_csv_kwargs
         Passed to :func:`pandas.read_csv` (``sep``, ``comment``, ...).
 
@@ -89,6 +107,7 @@ def read_csv_chunks(
     ------
     X : numpy.ndarray of shape (n_i, n_inputs)
     y : numpy.ndarray of shape (n_i,)
+    weights : numpy.ndarray of shape (n_i,), only with ``sample_weight``
 
     Raises
     ------
@@ -102,11 +121,16 @@ def read_csv_chunks(
     columns = [x] if isinstance(x, str) else list(x) if isinstance(x, Sequence) else []
     if not columns or not all(isinstance(c, str) for c in columns) or not isinstance(y, str):
         raise TypeError("x must be a column name or a list of them, and y a column name")
+    if sample_weight is not None and not isinstance(sample_weight, str):
+        raise TypeError(f"sample_weight must be a column name, got {type(sample_weight).__name__}")
+    extra = [] if sample_weight is None else [sample_weight]
     header = pd.read_csv(path, nrows=0, **read_csv_kwargs).columns
-    missing = [c for c in [*columns, y] if c not in header]
+    missing = [c for c in [*columns, y, *extra] if c not in header]
     if missing:
         raise ValueError(f"column(s) {missing} not in {os.fspath(path)} (it has {list(header)})")
-    reader = pd.read_csv(path, usecols=[*columns, y], chunksize=chunksize, **read_csv_kwargs)
+    reader = pd.read_csv(
+        path, usecols=[*columns, y, *extra], chunksize=chunksize, **read_csv_kwargs
+    )
     first_line = 2  # line 1 is the header
     for frame in reader:
         values = frame.apply(pd.to_numeric, errors="coerce")
@@ -118,7 +142,10 @@ def read_csv_chunks(
                 f"is not a number ({frame.iat[row, col]!r})"
             )
         first_line += len(frame)
-        yield values[columns].to_numpy(np.float64), values[y].to_numpy(np.float64)
+        chunk = (values[columns].to_numpy(np.float64), values[y].to_numpy(np.float64))
+        if sample_weight is not None:
+            chunk = (*chunk, values[sample_weight].to_numpy(np.float64))
+        yield chunk
 
 
 def __dir__() -> list[str]:  # the public API, not the names this module imports

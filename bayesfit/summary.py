@@ -9,10 +9,16 @@ a regression table. It only holds and formats numbers; each estimator computes i
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RegressionSummary"]
+import numpy as np
+
+from bayesfit._backend import get_namespace, to_numpy
+
+__all__ = ["LooResult", "RegressionSummary"]
 
 
 def _format(value: Any) -> str:
@@ -69,6 +75,32 @@ class RegressionSummary:
         self.statistics = dict(statistics)
         self.level = float(level)
         self.interval = interval
+
+    @classmethod
+    def from_columns(
+        cls,
+        title: str,
+        names: Sequence[Any],
+        columns: dict[str, Any],
+        statistics: dict[str, Any],
+        level: float,
+        interval: str,
+        *,
+        index_names: Sequence[str] = ("feature",),
+    ) -> RegressionSummary:
+        """Build a summary from coefficient columns (1-D arrays, one entry per name).
+
+        ``names`` are the row labels: feature names, or tuples of labels with one
+        ``index_names`` entry each, e.g. ``("class", "feature")``.
+        """
+        import pandas as pd
+
+        if len(index_names) == 1:
+            index = pd.Index(list(names), name=index_names[0])
+        else:
+            index = pd.MultiIndex.from_tuples(list(names), names=list(index_names))
+        data = {k: np.asarray(to_numpy(v), dtype=np.float64) for k, v in columns.items()}
+        return cls(title, pd.DataFrame(data, index=index), statistics, level, interval)
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
         table = self.coefficients
@@ -127,6 +159,52 @@ class RegressionSummary:
         return (
             f"RegressionSummary({self.title!r}, {len(self.coefficients)} coefficients, "
             f"level={self.level:g})"
+        )
+
+
+@dataclass(frozen=True)
+class LooResult:
+    r"""Leave-one-out cross-validation of a fit: the expected log predictive density.
+
+    Attributes
+    ----------
+    elpd_loo : float
+        :math:`\sum_i \ln p(y_i \mid x_i, \mathcal D_{-i})`, in nats.
+    se : float
+        Its standard error, ArviZ's convention: :math:`\sqrt{n\, \widehat{\operatorname{Var}}_i
+        [\text{elpd}_i]}` (sample variance, ``ddof=1``).
+    p_loo : float
+        The effective number of parameters, :math:`\text{lppd} - \text{elpd}_\text{loo}`,
+        where :math:`\text{lppd} = \sum_i \ln p(y_i \mid x_i, \mathcal D)` uses all data.
+    pointwise : array of shape (n,)
+        :math:`\ln p(y_i \mid x_i, \mathcal D_{-i})`, in the data's array namespace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = LooResult.from_pointwise(np.array([-1.0, -2.0]), np.array([-0.5, -1.5]))
+    >>> r.elpd_loo, r.p_loo, round(r.se, 6)
+    (-3.0, 1.0, 1.0)
+    """
+
+    elpd_loo: float
+    se: float
+    p_loo: float
+    pointwise: Any
+
+    @classmethod
+    def from_pointwise(cls, elpd_i: Any, lppd_i: Any) -> LooResult:
+        """Return the result for pointwise leave-one-out and full-data log densities."""
+        xp = get_namespace(elpd_i, lppd_i)
+        n = int(elpd_i.shape[0])
+        elpd = float(xp.sum(elpd_i))
+        var = float(xp.var(elpd_i, correction=1)) if n > 1 else 0.0
+        return cls(elpd, math.sqrt(n * var), float(xp.sum(lppd_i)) - elpd, elpd_i)
+
+    def __repr__(self) -> str:
+        return (
+            f"LooResult(elpd_loo={self.elpd_loo:.6g}, se={self.se:.4g}, p_loo={self.p_loo:.4g}, "
+            f"n={int(self.pointwise.shape[0])})"
         )
 
 

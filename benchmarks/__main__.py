@@ -1,10 +1,14 @@
 """Run every benchmark and record the results: ``python -m benchmarks [--quick]``.
 
+    python -m benchmarks [--quick] [--only bench_nn ...] [--torch-python PYTHON]
+
 Each ``benchmarks/bench_*.py`` runs in its own process (so one's threads, caches and memory
 do not colour the next) and prints its own table of ratios. The outputs are written with the
 machine and date to ``benchmarks/results/<date>-<machine>.json``, and a full (non-quick) run
 also replaces the "Latest full run" section of ``benchmarks/README.md``. Nothing here asserts
-anything about time.
+anything about time. ``--torch-python`` names an interpreter that has PyTorch (it does not
+install into bayesfit's Python) for the PyTorch peer of ``bench_nn.py``; without it that peer
+is left out, and nothing else needs it.
 """
 
 from __future__ import annotations
@@ -46,8 +50,8 @@ def machine() -> dict[str, object]:
     }
 
 
-def run_one(path: Path, quick: bool) -> dict[str, object]:
-    args = [sys.executable, str(path), *(["--quick"] if quick else [])]
+def run_one(path: Path, quick: bool, extra: list[str]) -> dict[str, object]:
+    args = [sys.executable, str(path), *(["--quick"] if quick else []), *extra]
     start = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, cwd=HERE.parent)
     return {
@@ -95,7 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke run)")
     parser.add_argument("--only", nargs="*", default=None, help="bench names, e.g. bench_linear")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where the JSON goes")
+    parser.add_argument(
+        "--torch-python", metavar="PYTHON", default=None,
+        help="an interpreter with torch, for bench_nn's PyTorch peer "
+        "(e.g. /work/torch-venv/bin/python)",
+    )
     args = parser.parse_args(argv)
+    # options meant for one benchmark, passed through to it
+    extra = {"bench_nn": ["--torch-python", args.torch_python]} if args.torch_python else {}
     paths = sorted(HERE.glob("bench_*.py"))
     if args.only:
         unknown = set(args.only) - {p.stem for p in paths}
@@ -106,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {"date": today, "quick": args.quick, "machine": machine(), "runs": []}
     for path in paths:
         print(f"== {path.stem}", flush=True)
-        run = run_one(path, args.quick)
+        run = run_one(path, args.quick, extra.get(path.stem, []))
         print(run["output"], end="", flush=True)
         if run["returncode"]:
             print(f"!! {path.stem} failed ({run['returncode']}):\n{run['stderr_tail']}", flush=True)

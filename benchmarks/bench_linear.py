@@ -1,13 +1,15 @@
-"""EvidenceRegression vs scikit-learn's BayesianRidge, and the X^T X floor, in one run.
+"""EvidenceRegression vs BayesianRidge and the X^T X floor; MLERegression vs numpy's lstsq.
 
     python benchmarks/bench_linear.py [--quick]
 
-Both fit the same evidence-approximation model on the same float64 data (BayesianRidge with
+Both evidence fits are the same model on the same float64 data (BayesianRidge with
 fit_intercept=False and an explicit bias column, hyperpriors off). The floor is one
 ``X.T @ X`` on the design with its bias column: the sufficient statistic no exact method can
 avoid reading; "blocked" is the same product summed over row blocks on one thread per core
-(what bayesfit does on NumPy), the real floor on these 2-core machines. Ratios are measured in
-the same process, best of `repeat` runs.
+(what bayesfit does on NumPy), the real floor on these 2-core machines. The MLE table puts
+``MLERegression().fit(X, y)`` (validation, a TSQR of [1, X, y], the equilibrated SVD) beside
+``numpy.linalg.lstsq`` on the design with its bias column. Ratios are measured in the same
+process, best of `repeat` runs.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def main() -> None:
         "| vs BayesianRidge | vs X^T X | vs blocked |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
+    mle_rows = []
     for n, d in QUICK if args.quick else SIZES:
         X = rng.standard_normal((n, d))
         y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n)
@@ -69,6 +72,13 @@ def main() -> None:
             f"| {n:.0e} | {d} | {floor:.3f} | {blocked:.3f} | {ours:.3f} | {theirs:.3f} | "
             f"{theirs / ours:.1f}x faster | {ours / floor:.2f}x | {ours / blocked:.2f}x |"
         )
+        mle_rows.append((n, d, X, y, Phi, repeat))
+    print("\n| N | d | numpy lstsq (s) | MLERegression (s) | vs lstsq |")
+    print("|---|---|---|---|---|")
+    for n, d, X, y, Phi, repeat in mle_rows:
+        lstsq = best_of(lambda Phi=Phi, y=y: np.linalg.lstsq(Phi, y, rcond=None), repeat)
+        mle = best_of(lambda X=X, y=y: bf.MLERegression().fit(X, y), repeat)
+        print(f"| {n:.0e} | {d} | {lstsq:.3f} | {mle:.3f} | {mle / lstsq:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -87,8 +87,10 @@ def test_every_warning_goes_through_the_one_helper():
     assert offenders == []
 
 
-PUBLIC_MODULES = ["basis", "classify", "compare", "datasets", "exceptions", "info", "linear",
-                  "losses", "plots", "posterior", "priors", "pymc_models", "streaming", "summary"]
+PUBLIC_MODULES = ["basis", "classify", "compare", "datasets", "exceptions", "fullbayes", "info",
+                  "linear", "losses", "plots", "posterior", "priors", "pymc_models", "streaming",
+                  "summary", "nn.activations", "nn.gradcheck", "nn.heads", "nn.mlp", "nn.optim",
+                  "nn.schedules", "nn.train"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_MODULES)

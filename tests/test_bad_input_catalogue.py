@@ -107,6 +107,9 @@ X2 = x[:, None]
 X3D = np.zeros((8, 1, 1))
 TWO_FEATURES = np.zeros((8, 2))
 
+W = np.ones(8)  # valid sample weights
+BAD_WEIGHTS = {"negative": _with(W, -1.0), "all zero": np.zeros(8), "length": np.ones(7)}
+
 # -- the four estimators ---------------------------------------------------------------------------
 
 ESTIMATORS = {
@@ -126,6 +129,16 @@ for est, make in ESTIMATORS.items():
         array_cases(entry, "y", t, lambda v, m=method, k=make: getattr(k(), m)(x, v),
                     wrong_shape=np.zeros((8, 2)))
         _add(entry, "y", "length", lambda m=method, k=make: getattr(k(), m)(x, t[:-1]))
+    for method in ("fit", "partial_fit"):
+        array_cases(f"{est}.{method}", "sample_weight", W,
+                    lambda v, m=method, k=make: getattr(k(), m)(x, t, v),
+                    wrong_shape=np.ones((8, 2)), skip=("none",))
+        value_cases(f"{est}.{method}", "sample_weight", BAD_WEIGHTS,
+                    lambda v, m=method, k=make: getattr(k(), m)(x, t, v))
+    array_cases(f"{est}.fit_stream", "sample_weight", W,
+                lambda v, k=make: k().fit_stream([(x, t, v)]), skip=("none",))
+    value_cases(f"{est}.fit_stream", "sample_weight", BAD_WEIGHTS,
+                lambda v, k=make: k().fit_stream([(x, t, v)]))
     _add(f"{est}.partial_fit", "X", "features",
          lambda f=fitted: f.__class__(B.Polynomial(2)).fit(x, t).partial_fit(TWO_FEATURES, t))
     entry = f"{est}.fit_stream"
@@ -170,6 +183,9 @@ array_cases("BayesianRegression.fit", "prior_cov", np.eye(M),
             wrong_shape=np.eye(M + 1), skip=("empty", "none"))
 value_cases("BayesianRegression.fit", "prior_cov", {"not PD": -np.eye(M)},
             lambda v: bf.BayesianRegression(B.Polynomial(2), prior_cov=v).fit(x, t))
+value_cases("MLERegression.fit", "rcond",
+            {"negative": -1e-3, "above one": 2.0, "nan": np.nan, "string": "1e-8", "bool": True},
+            lambda v: ESTIMATORS["MLERegression"](rcond=v).fit(x, t))
 for param, bads in {
     "alpha_init": BAD_POSITIVE, "beta_init": BAD_POSITIVE, "max_iter": BAD_POSITIVE_INT,
     "tol": BAD_POSITIVE, "global_search": BAD_BOOL,
@@ -199,6 +215,9 @@ est = "PyMCRegression"
 array_cases(f"{est}.fit", "X", X2, lambda v: _pymc().fit(v, t), wrong_shape=X3D)
 array_cases(f"{est}.fit", "y", t, lambda v: _pymc().fit(x, v), wrong_shape=np.zeros((8, 2)))
 _add(f"{est}.fit", "y", "length", lambda: _pymc().fit(x, t[:-1]))
+array_cases(f"{est}.fit", "sample_weight", W, lambda v: _pymc().fit(x, t, v),
+            wrong_shape=np.ones((8, 2)), skip=("none",))
+value_cases(f"{est}.fit", "sample_weight", BAD_WEIGHTS, lambda v: _pymc().fit(x, t, v))
 array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _pymc(prior_mean=v).fit(x, t),
             wrong_shape=np.zeros(M + 1), skip=("empty", "none"))
 for param, bads in {
@@ -236,6 +255,65 @@ value_cases(f"{est}.posterior_predictive", "random_state", BAD_RANDOM_STATE,
             lambda v: _pymc_fitted().posterior_predictive(x, random_state=v))
 value_cases(f"{est}.posterior_predictive", "extend_idata", BAD_BOOL,
             lambda v: _pymc_fitted().posterior_predictive(x, extend_idata=v))
+
+# -- FullBayesRegression (the quadrature: no MCMC) and the draw-based extras --------------------
+
+
+@functools.cache
+def _full_fitted():
+    return bf.FullBayesRegression(B.Polynomial(2), draws=50, chains=2, random_seed=0).fit(x, t)
+
+
+def _full(**kw):
+    return bf.FullBayesRegression(B.Polynomial(2), **kw)
+
+
+est = "FullBayesRegression"
+array_cases(f"{est}.fit", "X", X2, lambda v: _full().fit(v, t), wrong_shape=X3D)
+array_cases(f"{est}.fit", "y", t, lambda v: _full().fit(x, v), wrong_shape=np.zeros((8, 2)))
+_add(f"{est}.fit", "y", "length", lambda: _full().fit(x, t[:-1]))
+array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _full(prior_mean=v).fit(x, t),
+            wrong_shape=np.zeros(M + 1), skip=("empty", "none"))
+for param, bads in {
+    "likelihood": {"unknown": "laplace", "none": None},
+    "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
+    "method": {"unknown": "gibbs"},
+    "draws": BAD_POSITIVE_INT,
+    "chains": BAD_POSITIVE_INT,
+    "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
+    "log_likelihood": {"string": "always", "int": 1, "none": None},
+    "tune": {"negative": -1},
+    "target_accept": {"one": 1.0},
+    "nuts_sampler": {"unknown": "stan"},
+    "basis": {"string": "poly:2"},
+}.items():
+    value_cases(f"{est}.fit", param, bads, lambda v, p=param: _full(**{p: v}).fit(x, t))
+_add(f"{est}.fit", "method", "quadrature for student_t",
+     lambda: _full(method="quadrature", likelihood="student_t").fit(x, t))
+for method in ("predict", "predictive", "posterior_predictive"):
+    array_cases(f"{est}.{method}", "X", X2, lambda v, m=method: getattr(_full_fitted(), m)(v),
+                wrong_shape=TWO_FEATURES)
+for method in ("score", "log_predictive_density", "add_log_likelihood"):
+    array_cases(f"{est}.{method}", "X", X2,
+                lambda v, m=method: getattr(_full_fitted(), m)(v, t), wrong_shape=TWO_FEATURES)
+    array_cases(f"{est}.{method}", "y", t,
+                lambda v, m=method: getattr(_full_fitted(), m)(x, v), wrong_shape=t[:-1])
+value_cases(f"{est}.summary", "level", {"zero": 0.0, "one": 1.0, "nan": np.nan, "string": "0.9"},
+            lambda v: _full_fitted().summary(level=v))
+value_cases(f"{est}.sample_functions", "n", {**BAD_POSITIVE_INT, "more than the draws": 101},
+            lambda v: _full_fitted().sample_functions(x, v))
+
+for est in ("BayesianRegression", "EvidenceRegression"):
+    fitted = FITTED[est]
+    for method in ("loo", "to_arviz"):
+        array_cases(f"{est}.{method}", "X", X2, lambda v, f=fitted, m=method: getattr(f, m)(v, t),
+                    wrong_shape=TWO_FEATURES)
+        array_cases(f"{est}.{method}", "y", t, lambda v, f=fitted, m=method: getattr(f, m)(x, v),
+                    wrong_shape=t[:-1])
+    value_cases(f"{est}.to_arviz", "draws", BAD_POSITIVE_INT,
+                lambda v, f=fitted: f.to_arviz(x, t, draws=v))
+    value_cases(f"{est}.to_arviz", "random_seed", BAD_RANDOM_STATE,
+                lambda v, f=fitted: f.to_arviz(x, t, random_seed=v))
 
 # -- Predictive and GaussianPosterior --------------------------------------------------------------
 
@@ -511,6 +589,30 @@ for param in ("beta1", "beta2"):
 for cls in (optim.Adagrad, optim.RMSProp, optim.Adam):
     value_cases(f"optim.{cls.__name__}", "eps", {"negative": -1.0, "zero": 0.0},
                 lambda v, c=cls: c(eps=v))
+BAD_DECAY = {"zero": 0.0, "above one": 1.5, "nan": np.nan, "string": "0.5", "none": None}
+value_cases("schedules.StepDecay", "initial_rate", BAD_POSITIVE,
+            lambda v: nn.schedules.StepDecay(v, step_size=2))
+value_cases("schedules.StepDecay", "gamma", BAD_DECAY,
+            lambda v: nn.schedules.StepDecay(0.1, step_size=2, gamma=v))
+value_cases("schedules.ExponentialDecay", "initial_rate", BAD_POSITIVE,
+            lambda v: nn.schedules.ExponentialDecay(v, gamma=0.5))
+value_cases("schedules.ExponentialDecay", "gamma", BAD_DECAY,
+            lambda v: nn.schedules.ExponentialDecay(0.1, gamma=v))
+value_cases("schedules.CosineDecay", "initial_rate", BAD_POSITIVE,
+            lambda v: nn.schedules.CosineDecay(v, total_steps=10))
+value_cases("schedules.StepDecay", "step_size", BAD_POSITIVE_INT,
+            lambda v: nn.schedules.StepDecay(0.1, step_size=v))
+value_cases("schedules.CosineDecay", "total_steps", BAD_POSITIVE_INT,
+            lambda v: nn.schedules.CosineDecay(0.1, total_steps=v))
+value_cases("schedules.CosineDecay", "final_rate",
+            {"negative": -1.0, "nan": np.nan, "above initial_rate": 0.2, "string": "0"},
+            lambda v: nn.schedules.CosineDecay(0.1, 10, final_rate=v))
+value_cases("optim.SGD", "learning_rate", {"not callable": [0.1]},
+            lambda v: optim.SGD(learning_rate=v))
+value_cases("optim.SGD.step", "learning_rate",
+            {"schedule gives nan": lambda t: np.nan, "schedule gives negative": lambda t: -1.0,
+             "schedule gives a string": lambda t: "0.1"},
+            lambda v: optim.SGD(learning_rate=v).step([np.ones(3)], [np.ones(3)]))
 PARAMS = {"w": np.ones(3)}
 array_cases("optim.SGD.step", "grads", np.ones(3),
             lambda v: optim.SGD().step({"w": np.ones(3)}, {"w": v}),
@@ -624,6 +726,8 @@ value_cases("streaming.iter_array_chunks", "chunksize", BAD_POSITIVE_INT,
             lambda v: list(bf.streaming.iter_array_chunks(x, t, chunksize=v)))
 _add("streaming.iter_array_chunks", "y", "length",
      lambda: list(bf.streaming.iter_array_chunks(x, t[:-1])))
+_add("streaming.iter_array_chunks", "sample_weight", "length",
+     lambda: list(bf.streaming.iter_array_chunks(x, t, sample_weight=W[:-1])))
 
 
 @pytest.fixture(scope="module")
@@ -638,6 +742,8 @@ CSV_CASES = {
     "y:list": (dict(x="x", y=["t"]), "y"),
     "x:missing column": (dict(x="nope", y="t"), "nope"),
     "chunksize:zero": (dict(x="x", y="t", chunksize=0), "chunksize"),
+    "sample_weight:int": (dict(x="x", y="t", sample_weight=1), "sample_weight"),
+    "sample_weight:missing column": (dict(x="x", y="t", sample_weight="w"), "w"),
 }
 
 DATA = (x, t, x, t)

@@ -68,8 +68,8 @@ def test_default_centres_span_the_data_and_width_is_their_spacing():
 
 def test_feature_names():
     poly = Polynomial(2).fit(X2)
-    assert list(poly.get_feature_names_out()) == ["1", "x0", "x0^2", "x1", "x1^2"]
-    assert list(poly.get_feature_names_out(["a", "b"])) == ["1", "a", "a^2", "b", "b^2"]
+    assert list(poly.get_feature_names_out()) == ["intercept", "x0", "x0^2", "x1", "x1^2"]
+    assert list(poly.get_feature_names_out(["a", "b"])) == ["intercept", "a", "a^2", "b", "b^2"]
     rbf = GaussianRBF(2, bias=False).fit(X1)
     assert list(rbf.get_feature_names_out()) == ["x0_rbf0", "x0_rbf1"]
     with pytest.raises(ValueError, match="input_features has 1 names, expected 2"):

@@ -523,7 +523,7 @@ def test_full_bayes_round_trip():
 def test_summary_level_and_index():
     X, y = _binary()
     s = bf.MAPClassifier(alpha=2.0).fit(X, y).summary(level=0.9)
-    assert list(s.coefficients.index) == ["1", "x0", "x1"]
+    assert list(s.coefficients.index) == ["intercept", "x0", "x1"]
     half = s.coefficients["upper"] - s.coefficients["estimate"]
     np.testing.assert_allclose(half, scipy.special.ndtri(0.95) * s.coefficients["std_error"])
     assert s.statistics["alpha"] == 2.0 and "log_evidence" not in s.statistics

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayesfit as bf
@@ -49,6 +50,7 @@ def _run(argv, capsys):
         ("bayes", "sigmoid:5", ["--alpha", "2", "--beta", "11.1"],
          lambda: bf.BayesianRegression(bf.basis.Sigmoidal(5), alpha=2.0, beta=11.1)),
         ("evidence", "poly:5", [], lambda: bf.EvidenceRegression(bf.basis.Polynomial(5))),
+        ("evidence", "identity", [], lambda: bf.EvidenceRegression(bf.basis.Identity())),
     ],
 )
 def test_fit_round_trip_reproduces_the_library(data_csv, tmp_path, capsys, method, basis,
@@ -61,25 +63,27 @@ def test_fit_round_trip_reproduces_the_library(data_csv, tmp_path, capsys, metho
     )
     assert code == 0, err
     assert err == ""
-    expected = make().fit(x, t)
+    expected = make().fit(pd.DataFrame({"input": x}), pd.Series(t, name="target"))
     assert sorted(p.name for p in out.iterdir()) == [
-        "model.json", "predictive.png", "predictive.svg"
+        "model.json", "predictions.csv", "predictive.png", "predictive.svg", "summary.csv",
+        "summary.md",
     ]
-    model = bf.linear.from_dict(json.loads((out / "model.json").read_text()))
+    model = bf.from_dict(json.loads((out / "model.json").read_text()))
     assert type(model) is type(expected)
     np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-12, atol=1e-14)
-    grid = np.linspace(0, 1, 7)
+    grid = pd.DataFrame({"input": np.linspace(0, 1, 7)})
     np.testing.assert_allclose(model.predict(grid), expected.predict(grid), rtol=1e-12,
                                atol=1e-14)
-    # the printed summary carries the same numbers
-    weights = [float(v) for v in stdout.split("weights:")[1].splitlines()[0].split()]
-    np.testing.assert_allclose(weights, expected.coef_, rtol=1e-5, atol=1e-12)
-    rms = np.sqrt(np.mean((expected.predict(x) - t) ** 2))
-    assert float(stdout.split("train RMS:")[1].split()[0]) == pytest.approx(rms, rel=1e-5)
-    if method == "evidence":
-        assert float(stdout.split("ln evidence:")[1].split()[0]) == pytest.approx(
-            expected.log_evidence_, rel=1e-5
-        )
+    # the table printed and written carries the same numbers as the library's summary
+    table = pd.read_csv(out / "summary.csv", index_col=0)
+    np.testing.assert_allclose(table["estimate"], expected.coef_, rtol=1e-12, atol=1e-14)
+    reference = str(expected.summary()).splitlines()
+    assert stdout.splitlines()[1 : 1 + len(reference)] == reference
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert list(predictions.columns) == ["input", "target", "mean", "sd", "lower_95", "upper_95"]
+    p = expected.predictive(pd.DataFrame({"input": x}))
+    np.testing.assert_allclose(predictions["mean"], p.mean, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(predictions["upper_95"], p.interval(0.95)[1], rtol=1e-12)
     assert (out / "predictive.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -87,8 +91,191 @@ def test_fit_without_out_writes_nothing(data_csv, tmp_path, capsys, monkeypatch)
     path, _, _ = data_csv
     monkeypatch.chdir(tmp_path)
     code, out, _ = _run(["fit", path, "--x", "input", "--y", "target"], capsys)
-    assert code == 0 and out.startswith("BayesianRegression, basis poly:3 (4 weights)")
+    assert code == 0
+    assert out.startswith(f"{path}: target on input, basis poly:3\nEvidenceRegression")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
+# -- a real analysis: scikit-learn's diabetes data, ten columns ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def diabetes(tmp_path_factory):
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame
+    root = tmp_path_factory.mktemp("diabetes")
+    paths = {}
+    for name, sep in ((",", ","), (";", ";"), ("tab", "\t")):
+        paths[name] = root / f"diabetes_{'tab' if name == 'tab' else ord(sep)}.csv"
+        frame.to_csv(paths[name], sep=sep, index=False)
+    return frame, paths
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """The figures the CLI saves, by file stem, before they are closed."""
+    import bayesfit.cli
+
+    seen = {}
+    real = bayesfit.cli.save_figure
+
+    def keep(fig, stem, formats):
+        seen[stem.name] = [(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.get_axes()]
+        real(fig, stem, formats)
+
+    monkeypatch.setattr(bayesfit.cli, "save_figure", keep)
+    return seen
+
+
+COLUMNS = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+
+
+def test_mle_on_ten_columns_equals_statsmodels_ols(diabetes, tmp_path, capsys, figures):
+    import statsmodels.api as sm
+
+    frame, paths = diabetes
+    out = tmp_path / "out"
+    code, stdout, err = _run(["fit", paths[","], "--y", "target", "--method", "mle",
+                              "--out", out], capsys)
+    assert code == 0, err
+    ols = sm.OLS(frame["target"], sm.add_constant(frame[COLUMNS])).fit()
+    table = pd.read_csv(out / "summary.csv", index_col=0)
+    assert list(table.index) == ["intercept", *COLUMNS]
+    np.testing.assert_allclose(table["estimate"], ols.params.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(table["std_error"], ols.bse.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(table["p_value"], ols.pvalues.to_numpy(), rtol=1e-6, atol=1e-14)
+    for name in ["intercept", *COLUMNS]:  # the printed table names every column
+        assert any(line.split()[:1] == [name] for line in stdout.splitlines())
+    assert f"{paths[',']}: target on {', '.join(COLUMNS)}, basis identity" in stdout
+    # several inputs: predicted-vs-observed and residuals, labelled with the target's name
+    assert figures == {
+        "predicted_vs_observed": [("observed target", "predicted target")],
+        "residuals": [("predicted target", "target - predicted")],
+    }
+
+
+@pytest.mark.parametrize("method", ["map", "bayes", "evidence", "pymc"])
+def test_every_method_on_ten_columns(diabetes, tmp_path, capsys, method):
+    frame, paths = diabetes
+    out = tmp_path / "out"
+    code, _, err = _run(["fit", paths[","], "--y", "target", "--method", method,
+                         "--out", out], capsys)
+    assert code == 0, err
+    if method in ("map", "bayes"):  # the precisions were not given: a warning says so
+        assert "without learning them from the data" in err
+    model = bf.from_dict(json.loads((out / "model.json").read_text()))
+    assert list(model.feature_names_in_) == COLUMNS
+    predictions = pd.read_csv(out / "predictions.csv")
+    np.testing.assert_allclose(predictions["mean"], model.predict(frame[COLUMNS]), rtol=1e-10)
+    assert list(pd.read_csv(out / "summary.csv", index_col=0).index) == ["intercept", *COLUMNS]
+    if method == "pymc":  # stderr is not a terminal here: PyMC's progress bar stays off
+        assert model.progressbar is False
+
+
+@pytest.mark.parametrize("sep", [";", "tab"])
+def test_semicolon_and_tab_files_give_the_comma_fit(diabetes, tmp_path, capsys, sep):
+    _, paths = diabetes
+    results = []
+    for key in (",", sep):
+        out = tmp_path / f"out{len(results)}"
+        code, _, err = _run(["fit", paths[key], "--y", "target", "--x", "bmi,bp", "--out", out],
+                            capsys)
+        assert code == 0, err
+        results.append(pd.read_csv(out / "summary.csv", index_col=0))
+    pd.testing.assert_frame_equal(results[0], results[1])
+    # the wrong delimiter given explicitly: the error hints at the right one
+    code, _, err = _run(["fit", paths[";"], "--y", "target", "--sep", ","], capsys)
+    assert code == 1 and "pass --sep ';'" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("basis", ["identity", "poly:3", "rbf:5", "sigmoid:5"])
+def test_one_column_with_each_basis_labels_the_figure(diabetes, tmp_path, capsys, figures,
+                                                       basis):
+    _, paths = diabetes
+    out = tmp_path / "out"
+    code, _, err = _run(["fit", paths[","], "--y", "target", "--x", "bmi", "--basis", basis,
+                         "--out", out], capsys)
+    assert code == 0, err
+    assert figures == {"predictive": [("bmi", "target")]}
+
+
+def test_weights_equal_repeated_rows(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, 40)
+    y = 0.5 - x + 0.2 * rng.normal(size=40)
+    w = rng.integers(0, 4, 40)
+    weighted = tmp_path / "weighted.csv"
+    pd.DataFrame({"x": x, "y": y, "w": w}).to_csv(weighted, index=False)
+    repeated = tmp_path / "repeated.csv"
+    pd.DataFrame({"x": np.repeat(x, w), "y": np.repeat(y, w)}).to_csv(repeated, index=False)
+    tables = []
+    for argv in (["fit", weighted, "--y", "y", "--x", "x", "--weights", "w"],
+                 ["fit", repeated, "--y", "y", "--x", "x"]):
+        out = tmp_path / f"out{len(tables)}"
+        code, _, err = _run([*argv, "--basis", "poly:1", "--out", out], capsys)
+        assert code == 0, err
+        tables.append(pd.read_csv(out / "summary.csv", index_col=0))
+    np.testing.assert_allclose(tables[0].to_numpy(), tables[1].to_numpy(), rtol=1e-8)
+
+
+def test_predict_new_rows(diabetes, tmp_path, capsys):
+    frame, paths = diabetes
+    new = tmp_path / "new.csv"
+    frame[["bp", "bmi"]].iloc[:5].to_csv(new, index=False)  # other column order, no target
+    argv = ["fit", paths[","], "--y", "target", "--x", "bmi", "--x", "bp", "--predict", new]
+    code, stdout, err = _run(argv, capsys)
+    assert code == 0, err
+    assert "EvidenceRegression" in err  # the table goes to stderr: stdout is the CSV
+    got = pd.read_csv(io.StringIO(stdout))
+    model = bf.EvidenceRegression().fit(frame[["bmi", "bp"]], frame["target"])
+    p = model.predictive(frame[["bmi", "bp"]].iloc[:5])
+    np.testing.assert_allclose(got["mean"], p.mean, rtol=1e-10)
+    np.testing.assert_allclose(got["sd"], p.std, rtol=1e-10)
+    out = tmp_path / "out"
+    code, _, err = _run([*argv, "--out", out], capsys)
+    assert code == 0, err
+    pd.testing.assert_frame_equal(pd.read_csv(out / "new_predictions.csv"), got)
+    frame[["bmi"]].iloc[:5].to_csv(new, index=False)
+    code, stdout, err = _run(argv, capsys)
+    assert code == 1 and stdout == "" and f"column 'bp' not found in {new}" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--x", "bmi", "--x", "bmi"], "--x names column 'bmi' twice"),
+        (["--x", "bmi,bp,bmi"], "--x names column 'bmi' twice"),
+        (["--x", "bmi,"], "empty column name"),
+        (["--x", "target"], "cannot be an input and --y"),
+        (["--method", "ols"], "invalid choice: 'ols'"),
+        (["--basis", "spline:3"], "unknown basis 'spline:3'"),
+        (["--basis", "rbf:0"], "must be at least 1"),
+        (["--level", "1.5"], "not in (0, 1)"),
+        (["--sep", ":"], "invalid choice"),
+    ],
+)
+def test_fit_usage_errors_exit_2(diabetes, tmp_path, capsys, args, message):
+    _, paths = diabetes
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        main(["fit", str(paths[","]), "--y", "target", "--out", str(out), *args])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and message in err
+    assert not out.exists()
+
+
+def test_overflowing_values_are_one_error_line(tmp_path, capsys):
+    path = tmp_path / "big.csv"
+    path.write_text("x,y\n1,2\n2,1e300\n3,4\n")
+    out = tmp_path / "out"
+    for method in ("mle", "map", "bayes", "evidence"):
+        code, _, err = _run(["fit", path, "--x", "x", "--y", "y", "--method", method,
+                             "--out", out], capsys)
+        assert code == 1, (method, err)
+        assert len(err.splitlines()) == 1 and "overflow" in err and "y" in err
+        assert not out.exists()
 
 
 BAD_CSVS = {
@@ -118,24 +305,15 @@ def test_bad_csv_exits_1_with_one_line_and_no_output(tmp_path, capsys, case):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # no temporary left
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--basis", "spline:3"], "unknown basis 'spline:3'; use poly:DEGREE"),
-        (["--basis", "poly"], "unknown basis 'poly'"),
-        (["--basis", "rbf:0"], "must be at least 1"),
-        (["--method", "ols"], "unknown method 'ols'; choose one of mle, map, bayes"),
-        (["--method", "mle", "--alpha", "1"], "--alpha and --beta apply to --method map"),
-    ],
-)
-def test_bad_settings_exit_1(data_csv, tmp_path, capsys, args, message):
+def test_precisions_apply_to_map_and_bayes_only(data_csv, tmp_path, capsys):
     path, _, _ = data_csv
     out = tmp_path / "out"
     code, stdout, err = _run(
-        ["fit", path, "--x", "input", "--y", "target", "--out", out, *args], capsys
+        ["fit", path, "--x", "input", "--y", "target", "--out", out, "--method", "mle",
+         "--alpha", "1"], capsys
     )
     assert code == 1 and stdout == ""
-    assert len(err.splitlines()) == 1 and message in err
+    assert len(err.splitlines()) == 1 and "--alpha and --beta apply to --method map" in err
     assert not out.exists()
 
 
@@ -156,6 +334,7 @@ def test_missing_file_and_out_is_a_file(data_csv, tmp_path, capsys):
         [],
         ["fit"],
         ["fit", "d.csv", "--x", "a"],
+        ["fit", "d.csv", "--y", "a", "--method", "nope"],
         ["compare", "--n", "0"],
         ["compare", "--degrees", "9-3"],
         ["compare", "--alpha", "-1"],
@@ -176,10 +355,14 @@ def test_compare_prints_the_table_and_writes_files(tmp_path, capsys):
         ["compare", "--n", "10", "--degrees", "0,1,3,9", "--n-test", "200", "--out", out], capsys
     )
     assert code == 0
-    x, t = bf.datasets.sinusoid(10, noise=0.3, seed=0)
+    x, t = bf.datasets.sinusoid(10, noise=0.3, seed=0, evenly_spaced=True)  # PRML's x = n/9
+    np.testing.assert_allclose(x, np.arange(10) / 9)
     xt, tt = bf.datasets.sinusoid(200, noise=0.3, seed=1)
     report = bf.compare_estimators(x, t, xt, tt, degrees=[0, 1, 3, 9])
     assert report.to_markdown() in stdout
+    best = report.best_degree("evidence")
+    shown = f"The predictive figure shows the evidence fit at M={best}."
+    assert f"{report.evidence_caption()} {shown}" in stdout
     assert (out / "comparison.csv").read_text() == report.to_csv()
     names = {p.name for p in out.iterdir()}
     assert {"comparison.csv", "comparison.md", "mle_vs_map.png", "mle_vs_map.svg",
@@ -193,6 +376,22 @@ def test_quiet_prints_only_the_table(tmp_path, capsys):
     assert stdout.startswith("| method |") and len(stdout.splitlines()) == 2 + 4
     code, stdout, err = _run(["compare", "--degrees", "12", "--n-test", "50"], capsys)
     assert "bayesfit compare: warning: MLE M=12: the design matrix is rank deficient" in err
+
+
+@pytest.mark.parametrize("method", ["mle", "map", "bayes", "evidence"])
+def test_values_whose_squares_overflow_are_one_error_line(tmp_path, method):
+    # A new user's CSV with a 1e300 in it: one line naming the value and row, exit 1.
+    path = tmp_path / "huge.csv"
+    path.write_text("x,y\n0,1\n1,2\n2,2.5\n1e300,3\n4,5\n5,4\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bayesfit", "fit", str(path), "--x", "x", "--y", "y",
+         "--method", method], capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "bayesfit fit: error: X contains 1e+300 at row 3, column 0, whose square overflows "
+        "float64: rescale the data (e.g. standardise it, or change its units)"
+    ]
 
 
 def test_read_columns_strips_and_handles_bom(tmp_path):
@@ -252,27 +451,73 @@ def test_compare_classify_prints_the_ladder_and_writes_its_figures(tmp_path, cap
          "reliability.png", "reliability.svg"])
 
 
-def test_fit_classify_reads_labels_and_reproduces_the_library(tmp_path, capsys):
-    X, y = bf.datasets.overlapping_clusters(40, seed=4)
+def _pets_csv(tmp_path, n=40, seed=4):
+    X, y = bf.datasets.overlapping_clusters(n, seed=seed)
     labels = np.array(["cat", "dog"])[y]
     path = tmp_path / "pets.csv"
-    path.write_text("a,b,kind\n" + "".join(f"{float(u)!r},{float(v)!r},{k}\n"
+    path.write_text("a;b;kind\n" + "".join(f"{float(u)!r};{float(v)!r};{k}\n"
                                             for (u, v), k in zip(X, labels, strict=True)))
+    return path, X, labels
+
+
+def test_fit_classify_reads_labels_and_reproduces_the_library(tmp_path, capsys):
+    path, X, labels = _pets_csv(tmp_path)
     out = tmp_path / "out"
     code, stdout, err = _run(["fit", path, "--task", "classify", "--x", "a,b", "--y", "kind",
-                              "--method", "map", "--alpha", "0.5", "--out", out], capsys)
+                              "--method", "map", "--alpha", "0.5", "--level", "0.9",
+                              "--out", out], capsys)
     assert code == 0, err
     model = bf.from_dict(json.loads((out / "model.json").read_text()))
-    reference = bf.MAPClassifier(bf.basis.Polynomial(1), alpha=0.5).fit(X, labels)
+    X = pd.DataFrame(X, columns=["a", "b"])
+    reference = bf.MAPClassifier(alpha=0.5).fit(X, labels)
     np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
     assert model.classes_.tolist() == ["cat", "dog"]
-    assert "training accuracy:" in stdout and "MAPClassifier" in stdout
+    assert str(reference.summary(level=0.9)) in stdout
+    assert f"training accuracy: {reference.score(X, labels):.6g}" in stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["model.json", "reliability.png", "reliability.svg", "decision_boundary.png",
-         "decision_boundary.svg"])
-    code, _, err = _run(["fit", path, "--task", "classify", "--x", "a", "--y", "kind",
-                         "--beta", "2"], capsys)
+        ["model.json", "summary.csv", "summary.md", "predictions.csv", "reliability.png",
+         "reliability.svg", "decision_boundary.png", "decision_boundary.svg"])
+    table = pd.read_csv(out / "predictions.csv")
+    assert list(table.columns) == ["a", "b", "kind", "predicted", "p_cat", "p_dog"]
+    np.testing.assert_allclose(table[["p_cat", "p_dog"]], reference.predict_proba(X),
+                               rtol=1e-12)
+    assert table["predicted"].tolist() == reference.predict(X).tolist()
+
+
+def test_fit_classify_weights_predict_and_errors(tmp_path, capsys):
+    path, X, labels = _pets_csv(tmp_path, n=30, seed=5)
+    counts = np.arange(30) % 3 + 1
+    weighted = tmp_path / "weighted.csv"
+    weighted.write_text("a,b,kind,n\n" + "".join(
+        f"{float(u)!r},{float(v)!r},{k},{c}\n"
+        for (u, v), k, c in zip(X, labels, counts, strict=True)))
+    new = tmp_path / "new.csv"
+    new.write_text("a,b\n0.5,-1\n-2,2\n")
+    code, stdout, err = _run(["fit", weighted, "--task", "classify", "--y", "kind",
+                              "--weights", "n", "--method", "mle", "--predict", new], capsys)
+    assert code == 0, err
+    repeated = bf.MLEClassifier().fit(np.repeat(X, counts, axis=0), np.repeat(labels, counts))
+    rows = pd.read_csv(io.StringIO(stdout))
+    np.testing.assert_allclose(rows[["p_cat", "p_dog"]],
+                               repeated.predict_proba(np.array([[0.5, -1.0], [-2.0, 2.0]])),
+                               rtol=1e-8)
+    assert "MLEClassifier" in err and "z" in err  # the table goes to stderr beside the CSV
+    code, _, err = _run(["fit", path, "--y", "kind"], capsys)
+    assert code == 1 and "'cat' is not a number" in err and "--task classify" in err
+    code, _, err = _run(["fit", path, "--task", "classify", "--y", "kind", "--beta", "2"],
+                        capsys)
     assert code == 1 and "--beta" in err
-    code, _, err = _run(["fit", path, "--task", "classify", "--x", "a", "--y", "kind",
-                         "--method", "lasso"], capsys)
-    assert code == 1 and "unknown method 'lasso'" in err
+    code, _, err = _run(["fit", path, "--task", "classify", "--y", "kind", "--method",
+                         "evidence", "--alpha", "2"], capsys)
+    assert code == 1 and "--alpha applies to --method map or bayes" in err
+    with pytest.raises(SystemExit) as info:
+        main(["fit", str(path), "--task", "classify", "--y", "kind", "--method", "lasso"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "invalid choice: 'lasso'" in err and err.count("\n") == 1
+    code, _, err = _run(["fit", path, "--task", "classify", "--y", "kind", "--method", "map"],
+                        capsys)
+    assert code == 0 and "fixes alpha=1 without learning it" in err
+    single = tmp_path / "single.csv"
+    single.write_text("a,kind\n1,x\n2,x\n3,x\n")
+    code, _, err = _run(["fit", single, "--task", "classify", "--y", "kind"], capsys)
+    assert code == 1 and err.count("\n") == 1 and "only one class" in err

@@ -22,7 +22,8 @@ from hypothesis import strategies as hst
 from bayesfit.cli import main
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None)
-OUTPUTS = {"model.json", "predictive.png", "predictive.svg"}
+OUTPUTS = {"model.json", "predictions.csv", "predictive.png", "predictive.svg", "summary.csv",
+           "summary.md"}
 
 
 def _run(data: bytes) -> int:

@@ -198,6 +198,11 @@ def test_pymc_path_uses_pymc_regression_when_present(data, monkeypatch):
             super().__init__(basis, alpha=ALPHA, beta=BETA)
             self.draws, self.random_seed = draws, random_seed
 
+        def fit(self, X, y):  # posterior draws with their log-likelihood, as PyMC's idata_
+            super().fit(X, y)
+            self.idata_ = self.to_arviz(X, y, draws=4000, random_seed=self.random_seed)
+            return self
+
     monkeypatch.setattr(bayesfit, "PyMCRegression", FakePyMC, raising=False)
     report = bf.compare_estimators(
         *data, degrees=[3], methods=["bayes", "pymc"],
@@ -207,6 +212,21 @@ def test_pymc_path_uses_pymc_regression_when_present(data, monkeypatch):
     assert report.methods == ["bayes", "pymc"]
     assert report.row("pymc", 3).test_rms == pytest.approx(report.row("bayes", 3).test_rms)
     assert "PyMC" in report.to_markdown()
+    # PSIS-LOO of the draws (arviz.loo) against the exact leave-one-out of the same posterior
+    assert report.row("pymc", 3).elpd_loo == pytest.approx(report.row("bayes", 3).elpd_loo,
+                                                           abs=0.2)
+
+
+def test_elpd_loo_column_is_the_exact_leave_one_out(data):
+    x, t = data[0], data[1]
+    report = bf.compare_estimators(*data, degrees=[1, 3])
+    for degree in (1, 3):
+        assert math.isnan(report.row("mle", degree).elpd_loo)
+        assert math.isnan(report.row("map", degree).elpd_loo)
+        for method in ("bayes", "evidence"):
+            model = report.models[(method, degree)]
+            assert report.row(method, degree).elpd_loo == model.loo(x, t).elpd_loo
+    assert "LOO elpd" in report.to_markdown() and "elpd_loo" in report.to_csv()
 
 
 @pytest.mark.parametrize(
@@ -248,6 +268,25 @@ def test_column_errors(report):
         report.row("mle", 42)
     assert set(METHODS) >= set(report.methods)
     assert isinstance(report.rows[0], ComparisonRow)
+
+
+def test_evidence_caption_says_what_the_curves_show(report):
+    best, fixed_best = report.best_degree("evidence"), report.best_degree("bayes")
+    caption = report.evidence_caption()
+    gamma = report.models[("evidence", best)].gamma_
+    assert caption.startswith(f"With alpha and beta learned (the evidence approximation) the "
+                              f"evidence is largest at M={best}, where gamma={gamma:.2g}")
+    assert f"(PRML fig. 3.14) it is largest at M={fixed_best}." in caption
+    _, values = report.column("log_evidence", "evidence")
+    flat = max(values) - min(values) < 2.0
+    assert ("cannot tell these degrees apart" in caption) == flat
+    only_evidence = bf.compare_estimators(*report_data(report), degrees=[1, 3],
+                                          methods=["evidence"])
+    assert "PRML fig. 3.14" not in only_evidence.evidence_caption()
+
+
+def report_data(report):
+    return report.x, report.t, report.x_test, report.t_test
 
 
 # -- the classification ladder ---------------------------------------------------------------------

@@ -69,19 +69,70 @@ def test_blocked_gram_equals_the_plain_product(rng):
 
 def test_qr_statistics_merge_and_least_squares(rng, xp):
     F, t, Phi = design(rng)
+    F[:, 1] *= 1e6  # badly scaled columns: the SVD is taken after equilibrating them
+    Phi = np.hstack([np.ones((len(F), 1)), F])
     parts = [
         QRStats.from_design(xp.asarray(F[s]), xp.asarray(t[s]), bias=True, xp=xp)
         for s in (slice(0, 9), slice(9, 25), slice(25, None))
     ]
     stats = parts[0] + parts[1] + parts[2]
-    R = to_numpy(stats.R)
-    np.testing.assert_allclose(R.T @ R, Phi.T @ Phi, rtol=1e-10)  # R^T R = Phi^T Phi
-    w, rank, s, rss = least_squares(stats, xp=xp)
-    ref, ref_rss, ref_rank, ref_s = np.linalg.lstsq(Phi, t)
-    xp_assert_close(w, ref, xp=xp, rtol=1e-10)
-    assert rank == ref_rank
-    xp_assert_close(s, ref_s, xp=xp, rtol=1e-10)
-    assert rss == pytest.approx(float(ref_rss[0]), rel=1e-9)
+    R = to_numpy(stats.R_aug)
+    A = np.column_stack([Phi, t])
+    np.testing.assert_allclose(R.T @ R, A.T @ A, rtol=1e-10)  # R^T R = [Phi t]^T [Phi t]
+    fit = least_squares(stats, xp=xp)
+    ref, ref_rss, ref_rank, _ = np.linalg.lstsq(Phi, t)
+    xp_assert_close(fit.coef, ref, xp=xp, rtol=1e-8)  # lstsq itself sees kappa ~ 1e6
+    assert fit.rank == ref_rank and stats.n == len(t)
+    unit = Phi / np.linalg.norm(Phi, axis=0)  # the equilibrated design, up to powers of two
+    kappa = np.linalg.cond(unit)
+    assert float(fit.singular_values[0] / fit.singular_values[-1]) == pytest.approx(kappa, rel=1)
+    assert kappa < 10.0 < np.linalg.cond(Phi) / 1e5
+    assert fit.rss == pytest.approx(float(ref_rss[0]), rel=1e-9)
+    assert stats.rss_ls == pytest.approx(float(ref_rss[0]), rel=1e-9)
+    xp_assert_close(fit.cov_unscaled, np.linalg.inv(Phi.T @ Phi), xp=xp, rtol=1e-8)
+    assert stats.tss(centred=True) == pytest.approx(np.sum((t - t.mean()) ** 2), rel=1e-10)
+    assert stats.tss(centred=False) == pytest.approx(t @ t, rel=1e-10)
+
+
+def test_least_squares_of_a_rank_deficient_design_is_numpys_pinv(rng, xp):
+    F = rng.normal(size=(12, 2)) * [1.0, 1e4]
+    F = np.column_stack([F, F[:, 0] + 1e-4 * F[:, 1]])  # exactly collinear, badly scaled
+    t = rng.normal(size=12)
+    Phi = np.hstack([np.ones((12, 1)), F])
+    fit = least_squares(QRStats.from_design(xp.asarray(F), xp.asarray(t), bias=True, xp=xp),
+                        xp=xp)
+    assert fit.rank == 3
+    pinv = np.linalg.pinv(Phi)
+    xp_assert_close(fit.coef, pinv @ t, xp=xp, rtol=1e-8)
+    xp_assert_close(fit.cov_unscaled, pinv @ pinv.T, xp=xp, rtol=1e-7, atol=1e-14)
+
+
+def test_weighted_statistics_are_those_of_the_rows_scaled_by_sqrt_w(rng, xp):
+    F, t, Phi = design(rng)
+    w = rng.integers(0, 4, size=len(t)).astype(float)
+    stats = SufficientStats.from_design(xp.asarray(F), xp.asarray(t), bias=True, xp=xp,
+                                        sample_weight=xp.asarray(w))
+    xp_assert_close(stats.xtx, Phi.T @ (w[:, None] * Phi), xp=xp, rtol=1e-12)
+    xp_assert_close(stats.xty, Phi.T @ (w * t), xp=xp, rtol=1e-12)
+    assert float(stats.yty) == pytest.approx(w @ t**2, rel=1e-12) and stats.n == w.sum()
+    qr = QRStats.from_design(xp.asarray(F), xp.asarray(t), bias=True, xp=xp,
+                             sample_weight=xp.asarray(w))
+    A = np.sqrt(w)[:, None] * np.column_stack([Phi, t])
+    R = to_numpy(qr.R_aug)
+    np.testing.assert_allclose(R.T @ R, A.T @ A, rtol=1e-10, atol=1e-12)
+    assert qr.n == w.sum()
+
+
+def test_a_nan_inf_or_overflowing_square_shows_in_the_statistics(rng, xp):
+    F, t, _ = design(rng)
+    for bad in (np.nan, np.inf, 1e300):
+        G = F.copy()
+        G[7, 2] = bad
+        for cls in (SufficientStats, QRStats):
+            ok = cls.from_design(xp.asarray(F), xp.asarray(t), bias=True, xp=xp)
+            broken = cls.from_design(xp.asarray(G), xp.asarray(t), bias=True, xp=xp)
+            broken_y = cls.from_design(xp.asarray(F), xp.asarray(G[:, 2]), bias=True, xp=xp)
+            assert ok.is_finite() and not broken.is_finite() and not broken_y.is_finite()
 
 
 def _explicit_posterior(Phi, t, alpha, beta):

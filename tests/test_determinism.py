@@ -56,7 +56,10 @@ def test_sample_functions_repeat_bit_for_bit(kind, xp, dtype_name):
 def test_the_same_seed_gives_the_same_draws_on_every_backend(xp):
     ref = _fitted("bayes").posterior_.sample(6, random_state=3)
     other = _fitted("bayes", xp).posterior_.sample(6, random_state=3)
-    np.testing.assert_allclose(bf.to_numpy(other), ref, rtol=1e-12)  # same normals
+    # The same normals: a different stream would differ at O(1). The tolerance leaves room for
+    # a GPU's factorisations, which round differently from LAPACK's in the last bits (a 1e-15
+    # change in the covariance moves these draws by up to 3e-13).
+    np.testing.assert_allclose(bf.to_numpy(other), ref, rtol=1e-10)
 
 
 def test_predictive_sample_and_gaussian_posterior_sample(xp, dtype_name):

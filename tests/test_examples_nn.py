@@ -38,6 +38,8 @@ def test_optimizers(tmp_path):
     assert (tmp_path / "optimizer_paths.png").exists()
     # Everything but plain SGD leaves the plateau of the straight-line fit (MSE ~0.25).
     assert all(final[name] < 0.15 for name in ("Momentum", "Nesterov", "RMSProp", "Adam"))
+    # annealing the rate lets momentum settle lower than at a constant rate
+    assert final["Momentum + cosine"] < final["Momentum"]
 
 
 def test_saturation(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import warnings
 
@@ -389,7 +390,9 @@ def test_pandas_feature_names_are_kept():
     t = pd.Series(1.0 + 2.0 * df["height"] - df["age"] + 0.1 * rng.normal(size=30))
     model = bf.EvidenceRegression(Polynomial(2)).fit(df, t)
     np.testing.assert_array_equal(model.feature_names_in_, ["height", "age"])
-    assert list(model.basis_.get_feature_names_out()) == ["1", "height", "height^2", "age", "age^2"]
+    assert list(model.basis_.get_feature_names_out()) == [
+        "intercept", "height", "height^2", "age", "age^2"
+    ]
     with pytest.raises(ValueError, match="feature names"):
         model.predict(df[["age", "height"]])
 
@@ -509,3 +512,111 @@ def test_tall_fit_works_in_a_forked_child_after_the_parent_used_the_thread_pool(
 
 def _fit_map_coef(X, t):
     return bf.MAPRegression().fit(X, t).coef_
+
+
+def _exact_posterior_mean(Phi, t, alpha, beta):
+    """m_N = beta A^-1 Phi^T t in exact rational arithmetic on the float64 inputs."""
+    from fractions import Fraction
+
+    F = [[Fraction(v) for v in row] for row in Phi]
+    a, b = Fraction(alpha), Fraction(beta)
+    M = len(F[0])
+    A = [[a * (i == j) + b * sum(row[i] * row[j] for row in F) for j in range(M)]
+         for i in range(M)]
+    rhs = [b * sum(row[i] * Fraction(tn) for row, tn in zip(F, t, strict=True))
+           for i in range(M)]
+    for k in range(M):  # Gaussian elimination, exact
+        for i in range(k + 1, M):
+            f = A[i][k] / A[k][k]
+            A[i] = [aij - f * akj for aij, akj in zip(A[i], A[k], strict=True)]
+            rhs[i] -= f * rhs[k]
+    m = [Fraction(0)] * M
+    for i in reversed(range(M)):
+        m[i] = (rhs[i] - sum(A[i][j] * m[j] for j in range(i + 1, M))) / A[i][i]
+    return np.array([float(v) for v in m])
+
+
+def test_evidence_posterior_mean_solves_the_whole_precision_on_longley():
+    # Longley's Phi^T Phi has eigenvalues below eps * M * lambda_max that alpha makes well
+    # determined; dropping them moved the bias weight by 0.7 %.
+    import statsmodels.api as sm
+
+    data = sm.datasets.longley.load_pandas()
+    X, t = data.exog.to_numpy(), data.endog.to_numpy()
+    model = bf.EvidenceRegression().fit(X, t)
+    fixed = bf.BayesianRegression(alpha=model.alpha_, beta=model.beta_).fit(X, t)
+    np.testing.assert_allclose(model.coef_, fixed.coef_, rtol=4e-12, atol=0)
+    exact = _exact_posterior_mean(design(X), t, model.alpha_, model.beta_)
+    np.testing.assert_allclose(model.coef_, exact, rtol=1e-10)  # kappa(A) ~ 2e6
+    np.testing.assert_allclose(model.posterior_.cov, fixed.posterior_.cov, rtol=1e-10)
+
+
+# -- exact leave-one-out and ArviZ export ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: bf.BayesianRegression(Polynomial(3), alpha=5e-3, beta=11.1),
+        lambda: bf.BayesianRegression(Polynomial(3), beta=11.1, prior_mean=[0.1, -0.2, 0.0, 0.3],
+                                      prior_cov=np.diag([1.0, 2.0, 3.0, 4.0])),
+        lambda: bf.EvidenceRegression(Polynomial(3)),
+    ],
+    ids=["bayes", "bayes with a prior", "evidence"],
+)
+def test_loo_equals_n_refits_without_each_point(make):
+    # alpha and beta fixed at the full-data fit (for the evidence: its optimum), the model
+    # refitted n times on the other points and scored at the left-out one
+    x, t = bf.datasets.sinusoid(25, seed=0)
+    model = make().fit(x, t)
+    result = model.loo(x, t)
+    fixed = {"alpha": model.alpha_, "beta": model.beta_}
+    if isinstance(model, bf.BayesianRegression):
+        fixed.update(prior_mean=model.prior_mean, prior_cov=model.prior_cov)
+    refits = []
+    for i in range(x.size):
+        keep = np.arange(x.size) != i
+        refit = bf.BayesianRegression(Polynomial(3), **fixed).fit(x[keep], t[keep])
+        refits.append(refit.log_predictive_density(x[i : i + 1], t[i : i + 1]))
+    np.testing.assert_allclose(result.pointwise, refits, rtol=1e-9)
+    assert result.elpd_loo == pytest.approx(sum(refits), rel=1e-10)
+    assert result.se == pytest.approx(math.sqrt(x.size * np.var(refits, ddof=1)), rel=1e-9)
+    lppd = model.log_predictive_density(x, t)
+    assert result.p_loo == pytest.approx(lppd - result.elpd_loo, rel=1e-9) and result.p_loo > 0
+
+
+def test_loo_after_partial_fit_and_refused_on_other_data():
+    x, t = bf.datasets.sinusoid(20, seed=1)
+    chunked = bf.BayesianRegression(Polynomial(2), alpha=0.1, beta=10.0)
+    chunked.partial_fit(x[:7], t[:7]).partial_fit(x[7:], t[7:])
+    batch = bf.BayesianRegression(Polynomial(2), alpha=0.1, beta=10.0).fit(x, t)
+    np.testing.assert_allclose(chunked.loo(x, t).pointwise, batch.loo(x, t).pointwise, rtol=1e-9)
+    with pytest.raises(ValueError, match="not the data the model was fitted on"):
+        batch.loo(x[:-1], t[:-1])
+    with pytest.raises(ValueError, match="not the data the model was fitted on"):
+        batch.loo(x, t + 0.1)
+
+
+def test_loo_runs_in_the_datas_namespace(xp, dtype_name):
+    from tests.conftest import xp_assert_close
+
+    x, t = bf.datasets.sinusoid(15, seed=2)
+    dtype = getattr(xp, dtype_name)
+    X, T = xp.asarray(x, dtype=dtype), xp.asarray(t, dtype=dtype)
+    ref = bf.BayesianRegression(Polynomial(2), alpha=0.5, beta=10.0).fit(x, t).loo(x, t)
+    got = bf.BayesianRegression(Polynomial(2), alpha=0.5, beta=10.0).fit(X, T).loo(X, T)
+    xp_assert_close(got.pointwise, ref.pointwise, xp=xp, dtype=dtype_name,
+                    rtol=1e-9 if dtype_name == "float64" else 2e-3)
+
+
+def test_to_arviz_holds_posterior_draws_and_their_log_likelihood():
+    x, t = bf.datasets.sinusoid(12, seed=3)
+    model = bf.EvidenceRegression(Polynomial(2)).fit(x, t)
+    idata = model.to_arviz(x, t, draws=300, random_seed=5)
+    w = idata["posterior"]["w"]
+    assert w.dims == ("chain", "draw", "feature") and w.shape == (1, 300, 3)
+    assert list(w["feature"].values) == ["intercept", "x0", "x0^2"]
+    np.testing.assert_array_equal(w.values[0], model.posterior_.sample(300, random_state=5))
+    assert idata["posterior"].attrs["beta"] == model.beta_
+    Phi = x[:, None] ** np.arange(3)
+    want = scipy.stats.norm.logpdf(t, w.values[0] @ Phi.T, model.beta_**-0.5)
+    np.testing.assert_allclose(idata["log_likelihood"]["y"].values[0], want, rtol=1e-12)
+    np.testing.assert_array_equal(idata["observed_data"]["y"].values, t)

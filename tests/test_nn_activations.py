@@ -145,7 +145,8 @@ def test_bad_input_is_a_clear_value_error(call, match):
 def test_non_numeric_input_is_a_type_error():
     with pytest.raises(TypeError, match="z"):
         act.relu("abc")
-    with pytest.raises(TypeError, match="negative_slope"):
+    # a setting of the wrong type is a ValueError, as for every setting (check_value)
+    with pytest.raises(ValueError, match=r"negative_slope must be a finite number in \[0, inf\)"):
         act.leaky_relu([1.0], negative_slope="0.1")
 
 

@@ -14,6 +14,7 @@ import bayesfit as bf
 from bayesfit._backend import to_numpy
 from bayesfit.datasets import sinusoid, sinusoid_fn
 from bayesfit.nn import MLP, EarlyStopping, History, gradient_check, prior_weight_decay
+from bayesfit.nn.heads import HEADS
 from bayesfit.nn.optim import SGD, Adam, Momentum
 
 ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"]
@@ -41,6 +42,11 @@ def _randomise_biases(model, rng):
     for name, p in model.params.items():
         if name.startswith("b"):
             model.params[name] = 0.5 * rng.normal(size=p.shape)
+
+
+def test_the_gradient_checks_cover_every_head_and_activation():
+    assert set(OUTPUT_LOSS) == set(HEADS) and len(OUTPUT_LOSS) == len(HEADS)
+    assert set(ACTIVATIONS) == set(bf.nn.activations.KERNELS)
 
 
 @pytest.mark.parametrize(

@@ -179,3 +179,18 @@ def test_bad_params_and_grads():
     mom.step({"w": np.zeros(2)}, {"w": np.ones(2)})
     with pytest.raises(ValueError, match="state is for"):
         mom.step({"v": np.zeros(2)}, {"v": np.ones(2)})
+
+
+@pytest.mark.parametrize("make", [SGD, Momentum, Adagrad, RMSProp, Adam])
+def test_step_leaves_the_callers_gradients_and_parameters_untouched(make, xp):
+    # The update may overwrite the gradients it works on (the training loop's own arrays);
+    # step works on copies, and never writes into a parameter array.
+    grad = xp.asarray([1.0, -2.0, 0.5])
+    old = xp.asarray([0.3, 0.2, 0.1])
+    params = {"w": old}
+    opt = make(learning_rate=0.1)
+    for _ in range(2):
+        opt.step(params, {"w": grad})
+    np.testing.assert_array_equal(to_numpy(grad), [1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(to_numpy(old), [0.3, 0.2, 0.1])
+    assert params["w"] is not old

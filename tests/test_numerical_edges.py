@@ -224,3 +224,56 @@ def test_all_zero_targets_warn_once_and_stay_finite(dtype):
     assert kinds == {bf.NumericalWarning}, [str(w.message) for w in caught]
     assert np.isfinite(model.alpha_) and np.isfinite(model.beta_) and model.alpha_ > 0
     np.testing.assert_array_equal(model.coef_, 0.0)
+
+
+# -- overflow is bad input -----------------------------------------------------------------------
+
+FITS = [
+    lambda: bf.MLERegression(bf.basis.Polynomial(3)),
+    lambda: bf.MAPRegression(bf.basis.Polynomial(3)),
+    lambda: bf.BayesianRegression(bf.basis.Polynomial(3)),
+    lambda: bf.EvidenceRegression(bf.basis.Polynomial(3)),
+]
+
+
+@pytest.mark.parametrize("make", FITS)
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("x", 1e300, r"X contains 1e\+300 at row 5, column 0, whose square overflows float64"),
+        ("y", 1e300, r"y contains 1e\+300 at index 5, whose square overflows float64"),
+        ("x", 1e100, r"the design matrix \(the basis functions of X\) contains 1e\+200 at row 5, "
+                     r"column 2, whose square overflows"),
+        ("x", np.nan, "X contains NaN at row 5, column 0"),
+        ("y", -np.inf, "y contains inf at index 5"),
+    ],
+)
+def test_values_whose_squares_overflow_are_bad_input(make, where, value, message):
+    x, t = _data()
+    x, t = x.copy(), t.copy()
+    (x if where == "x" else t)[5] = value
+    model = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning before the error either
+        with pytest.raises(ValueError, match=message):
+            model.fit(x, t)
+        with pytest.raises(ValueError, match="chunk 1: " + message.replace("5", "1", 1)):
+            make().fit_stream([(x[:4], t[:4]), (x[4:], t[4:])])
+    assert not hasattr(model, "coef_")
+
+
+def test_float32_overflow_is_read_at_float32s_range():
+    x, t = _data(np.float32)
+    t[2] = 1e20  # its square, 1e40, overflows float32 (max 3.4e38)
+    with pytest.raises(ValueError, match="y contains 1e\\+20 at index 2, whose square overflows "
+                                         "float32"):
+        bf.EvidenceRegression().fit(x, t)
+    bf.MAPRegression().fit(x.astype(np.float64), t.astype(np.float64))  # fine in float64
+
+
+def test_bounded_bases_still_reject_inf_in_x():
+    # An RBF of inf is 0: the statistics would not show it, so X itself is checked.
+    x, t = _data()
+    x[3] = np.inf
+    with pytest.raises(ValueError, match="X contains inf at row 3"):
+        bf.EvidenceRegression(bf.basis.GaussianRBF(5)).fit(x, t)

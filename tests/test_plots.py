@@ -93,7 +93,7 @@ def test_predictive_of_a_point_estimate_has_constant_width(data):
     _, lower, upper = _band(_by_label(ax.collections, r"$\pm 1\sigma$"))
     np.testing.assert_allclose(upper - lower, 2 * model.noise_std_, rtol=1e-9)
     assert len([c for c in ax.collections if isinstance(c, PathCollection)]) == 0  # no y
-    with pytest.raises(ValueError, match="one feature"):
+    with pytest.raises(ValueError, match="X has 2 features, but the model was fitted on 1"):
         plots.predictive(model, np.ones((3, 2)))
 
 
@@ -292,7 +292,7 @@ def test_predictive_plot_rejects_bad_input():
         bf.plots.predictive(model, x, t[:5])
     with pytest.raises(TypeError, match="model must be a fitted bayesfit regression"):
         bf.plots.predictive("model", x, t)
-    with pytest.raises(ValueError, match="X must be one feature"):
+    with pytest.raises(ValueError, match="X has 2 features, but the model was fitted on 1"):
         bf.plots.predictive(model, np.ones((10, 2)), t)
 
 
@@ -337,8 +337,18 @@ def test_trace_figure_has_a_row_per_variable(pymc_model):
     import bayesfit as bf
 
     fig = bf.plots.trace(pymc_model, var_names=["alpha", "beta"])
-    lines = [line for ax in fig.axes for line in ax.get_lines()]
-    assert len(lines) >= 2 * 2 * 2  # 2 variables x (trace, density) x 2 chains
+    axes = np.array(fig.axes).reshape(2, 2)  # a row per variable: density, draws
+    chains = pymc_model.idata_["posterior"].sizes["chain"]
+    for row, name in enumerate(["alpha", "beta"]):
+        assert axes[row, 0].get_ylabel() == name
+        assert len(axes[row, 1].get_lines()) == chains  # one line of draws per chain
+        draws = pymc_model.idata_["posterior"][name].values
+        np.testing.assert_array_equal(axes[row, 1].get_lines()[0].get_ydata(), draws[0])
+    plt.close(fig)
+    fig = bf.plots.trace(pymc_model)  # a row per weight, labelled by its feature
+    names = list(pymc_model.idata_["posterior"]["feature"].values)
+    assert [ax.get_ylabel() for ax in fig.axes[::2]] == ["alpha", "beta",
+                                                        *(f"w[{n}]" for n in names)]
     plt.close(fig)
     with pytest.raises(ValueError, match="var_names must be a sequence of posterior variables"):
         bf.plots.trace(pymc_model, var_names=["gamma"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.special
 import scipy.stats
 
 import bayesfit as bf
@@ -65,6 +66,22 @@ def test_predictive_variance(rng):
     )
 
 
+@pytest.mark.parametrize(
+    "cov",
+    [-np.eye(2), [[1.0, 2.0], [2.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]],
+    ids=["negative", "indefinite", "singular"],
+)
+def test_not_positive_definite_is_a_value_error_on_every_backend(xp, dtype_name, cov):
+    # CuPy's Cholesky does not raise where the factorisation fails (cuSOLVER reports it in a
+    # flag CuPy reads only under cupyx.errstate): the check must not rely on an exception.
+    d = getattr(xp, dtype_name)
+    post = GaussianPosterior(xp.zeros(2, dtype=d), xp.asarray(cov, dtype=d))
+    with pytest.raises(ValueError, match="cov is not positive definite"):
+        post.sample(1, random_state=0)
+    with pytest.raises(ValueError, match="cov is not positive definite"):
+        bf.info.gaussian_entropy(xp.asarray(cov, dtype=d))
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match=r"cov must have shape \(2, 2\)"):
         GaussianPosterior(np.zeros(2), np.eye(3))
@@ -117,3 +134,54 @@ def test_posterior_draws_predictive_against_scipy(rng):
         draws.sample_functions(Phi, 401)
     with pytest.raises(ValueError, match="w must have shape"):
         PosteriorDraws(w, sigma[:-1])
+
+
+def test_loo_log_density_equals_refits_without_each_point(rng, xp, dtype_name):
+    # The rank-one downdate against the textbook: the posterior of the other n - 1 points
+    # (any Gaussian prior), its predictive N(phi^T m, 1/beta + phi^T S phi) at the left-out
+    # point, all in NumPy float64 written here.
+    from tests.conftest import xp_assert_close
+
+    n, M, beta = 9, 3, 4.0
+    Phi = rng.normal(size=(n, M))
+    y = Phi @ rng.normal(size=M) + rng.normal(size=n) / np.sqrt(beta)
+    m0, S0 = rng.normal(size=M), np.diag(rng.uniform(0.5, 2.0, M))
+    P0 = np.linalg.inv(S0)
+
+    def posterior(rows):
+        S = np.linalg.inv(P0 + beta * Phi[rows].T @ Phi[rows])
+        return S @ (P0 @ m0 + beta * Phi[rows].T @ y[rows]), S
+
+    m, S = posterior(np.arange(n))
+    want = []
+    for i in range(n):
+        mi, Si = posterior(np.arange(n) != i)
+        var = 1 / beta + Phi[i] @ Si @ Phi[i]
+        want.append(scipy.stats.norm.logpdf(y[i], Phi[i] @ mi, np.sqrt(var)))
+    dtype = getattr(xp, dtype_name)
+    post = GaussianPosterior(xp.asarray(m, dtype=dtype), xp.asarray(S, dtype=dtype))
+    got = post.loo_log_density(xp.asarray(Phi, dtype=dtype), xp.asarray(y, dtype=dtype), beta)
+    xp_assert_close(got, np.asarray(want), xp=xp, dtype=dtype_name,
+                    rtol=1e-10 if dtype_name == "float64" else 1e-3)
+
+
+def test_loo_log_density_refuses_points_that_were_not_in_the_data():
+    post = GaussianPosterior(np.zeros(2), np.eye(2))  # the prior: no point was seen
+    with pytest.raises(ValueError, match="did not come from these points"):
+        post.loo_log_density(np.ones((1, 2)), np.zeros(1), beta=1.0)
+    with pytest.raises(ValueError, match="beta must be"):
+        post.loo_log_density(np.ones((1, 2)), np.zeros(1), beta=-1.0)
+
+
+def test_posterior_draws_log_likelihood_is_pointwise_per_draw(rng):
+    w, sigma, nu = rng.normal(size=(5, 2)), rng.uniform(0.5, 2, 5), rng.uniform(1, 9, 5)
+    Phi, y = rng.normal(size=(3, 2)), rng.normal(size=3)
+    for draws, dist in (
+        (bf.posterior.PosteriorDraws(w, sigma), lambda s: scipy.stats.norm(Phi @ w[s], sigma[s])),
+        (bf.posterior.PosteriorDraws(w, sigma, nu),
+         lambda s: scipy.stats.t(nu[s], Phi @ w[s], sigma[s])),
+    ):
+        want = np.stack([dist(s).logpdf(y) for s in range(5)])
+        np.testing.assert_allclose(draws.log_likelihood(Phi, y), want, rtol=1e-12)
+        np.testing.assert_allclose(draws.log_density(Phi, y),
+                                   scipy.special.logsumexp(want, axis=0) - np.log(5), rtol=1e-12)

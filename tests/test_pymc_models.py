@@ -34,7 +34,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    """Default priors, Polynomial(2) basis: three weights named '1', 'x0', 'x0^2'."""
+    """Default priors, Polynomial(2) basis: three weights named 'intercept', 'x0', 'x0^2'."""
     x, t = data
     model = bf.PyMCRegression(bf.basis.Polynomial(2), draws=1000, random_seed=1, **FAST)
     return model.fit(x, t)
@@ -49,7 +49,7 @@ def test_idata_groups_dims_and_coords(fitted, data):
     assert list(post.data_vars) == ["w", "alpha", "beta", "sigma"]
     assert post["w"].dims == ("chain", "draw", "feature")
     names = list(fitted.basis_.get_feature_names_out())
-    assert list(post["feature"].values) == names == ["1", "x0", "x0^2"]
+    assert list(post["feature"].values) == names == ["intercept", "x0", "x0^2"]
     assert post["w"].shape == (2, 1000, 3)
     for name in ("alpha", "beta", "sigma"):
         assert post[name].dims == ("chain", "draw")
@@ -58,11 +58,41 @@ def test_idata_groups_dims_and_coords(fitted, data):
     assert fitted.method_ == "collapsed"
 
 
-def test_summary_has_diagnostics(fitted):
-    table = fitted.summary()
+def test_arviz_summary_has_diagnostics(fitted):
+    table = fitted.arviz_summary()
     assert {"mean", "sd", "ess_bulk", "r_hat"} <= set(table.columns)
-    assert "w[x0]" in table.index and "alpha" in table.index
+    assert "w[x0]" in table.index and "w[intercept]" in table.index and "alpha" in table.index
     assert table.loc["beta", "r_hat"] <= 1.01
+
+
+def test_summary_is_the_regression_table_of_the_draws(fitted, data):
+    import arviz as az
+
+    s = fitted.summary(level=0.9)
+    assert isinstance(s, bf.RegressionSummary) and s.interval == "credible"
+    table = s.coefficients
+    assert list(table.index) == ["intercept", "x0", "x0^2"]
+    assert list(table.columns) == ["estimate", "std_error", "lower", "upper", "ess_bulk", "r_hat"]
+    w = fitted.idata_["posterior"]["w"].values.reshape(-1, 3)
+    np.testing.assert_allclose(table["estimate"], w.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["std_error"], w.std(axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(table["lower"], np.quantile(w, 0.05, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["upper"], np.quantile(w, 0.95, axis=0), rtol=1e-12)
+    reference = az.summary(fitted.idata_, var_names=["w"], round_to="none")
+    np.testing.assert_allclose(table["ess_bulk"], reference["ess_bulk"], rtol=1e-6)
+    np.testing.assert_allclose(table["r_hat"], reference["r_hat"], atol=0.01)
+    x, t = data
+    Phi = np.vander(x, 3, increasing=True)
+    resid = t - Phi @ fitted.coef_
+    stats = s.statistics
+    assert stats["n_samples"] == 40 and stats["n_params"] == 3 and stats["df_resid"] == 37
+    assert stats["r2"] == pytest.approx(1 - resid @ resid / np.sum((t - t.mean()) ** 2), rel=1e-9)
+    sigma = fitted.beta_**-0.5
+    assert stats["log_likelihood"] == pytest.approx(
+        scipy.stats.norm.logpdf(t, Phi @ fitted.coef_, sigma).sum(), rel=1e-9
+    )
+    assert stats["alpha"] == fitted.alpha_ and stats["beta"] == fitted.beta_
+    assert stats["aic"] is None and stats["log_evidence"] is None and stats["gamma"] is None
 
 
 def test_full_bayes_weights_close_to_evidence_approximation(fitted, data):
@@ -181,7 +211,7 @@ def test_dataframe_feature_names_become_coords():
     x, t = bf.datasets.linear(30, seed=5)
     frame = pd.DataFrame({"dose": x})
     model = bf.PyMCRegression(draws=1000, random_seed=2, **FAST).fit(frame, t)
-    assert list(model.idata_["posterior"]["feature"].values) == ["1", "dose"]
+    assert list(model.idata_["posterior"]["feature"].values) == ["intercept", "dose"]
     assert model.predict(frame.iloc[:3]).shape == (3,)
 
 
@@ -334,6 +364,55 @@ def test_unfitted_and_bad_prediction_input(fitted):
         fitted.posterior_predictive([0.0], extend_idata="yes")
 
 
+def test_log_likelihood_group_lets_arviz_run_loo(fitted, data):
+    import arviz as az
+
+    x, t = data
+    group = fitted.idata_["log_likelihood"]["y"]
+    assert group.dims == ("chain", "draw", "obs") and group.shape == (2, 1000, 40)
+    post = fitted.idata_["posterior"]
+    mu = np.einsum("cdm,nm->cdn", post["w"].values, x[:, None] ** np.arange(3))
+    want = scipy.stats.norm.logpdf(t, mu, post["sigma"].values[..., None])
+    np.testing.assert_allclose(group.values, want, rtol=1e-12, atol=1e-14)
+    result = az.loo(fitted.idata_)
+    assert np.isfinite(result.elpd) and result.n_data_points == 40
+
+
+@pytest.mark.slow  # nutpie's one numba compile: ~10-25 s on two cores
+def test_nutpie_compiles_the_collapsed_model_once(monkeypatch, data):
+    """Two fits on other data (and another number of weights) share one nutpie compile: the
+    statistics go in with with_data. Priors of their own make this a fresh cache entry."""
+    pytest.importorskip("nutpie")
+    compiles = []
+    compile_once = pymc_models._compile_nutpie
+
+    def counting(model):
+        compiles.append(model)
+        return compile_once(model)
+
+    monkeypatch.setattr(pymc_models, "_compile_nutpie", counting)
+    priors = {"alpha": Gamma(1.5, 0.5), "beta": Gamma(1.5, 0.05)}
+    x, t = data
+    fits = [
+        bf.PyMCRegression(basis, priors=priors, nuts_sampler="nutpie", random_seed=3, **FAST)
+        .fit(x, t)
+        for basis in (bf.basis.Polynomial(2), bf.basis.Polynomial(3), bf.basis.Polynomial(2))
+    ]
+    assert len(compiles) == 1
+    assert fits[0].idata_["posterior"]["w"].shape == (2, 1000, 3)
+    assert fits[1].idata_["posterior"]["w"].shape == (2, 1000, 4)
+    # the same seed gives the same draws through the reused compiled model
+    np.testing.assert_array_equal(fits[0].idata_["posterior"]["w"].values,
+                                  fits[2].idata_["posterior"]["w"].values)
+    # and they are draws of the same posterior the exact quadrature integrates
+    exact = bf.FullBayesRegression(bf.basis.Polynomial(2), priors=priors, random_seed=0).fit(x, t)
+    import arviz as az
+
+    post = fits[0].idata_["posterior"].to_dataset()
+    se = float(az.mcse(post, method="mean")["beta"])
+    assert abs(float(post["beta"].mean()) - exact.beta_) < 5 * se
+
+
 def test_import_bayesfit_does_not_import_pymc():
     code = (
         "import sys, bayesfit; bayesfit.PyMCRegression; bayesfit.priors.Gamma(1, 1);"
@@ -402,11 +481,13 @@ def test_collapsed_and_nuts_agree():
     fits = {m: bf.PyMCRegression(method=m, **common).fit(x, t) for m in ("collapsed", "nuts")}
     assert fits["nuts"].method_ == "nuts"
     for model in fits.values():  # one output format whichever method ran
-        assert set(model.idata_.children) == {"posterior", "sample_stats", "observed_data"}
+        assert set(model.idata_.children) == {
+            "posterior", "sample_stats", "observed_data", "log_likelihood"
+        }
         post = model.idata_["posterior"]
         assert list(post.data_vars) == ["w", "alpha", "beta", "sigma"]
         assert post["w"].dims == ("chain", "draw", "feature")
-        assert list(post["feature"].values) == ["1", "x0"]
+        assert list(post["feature"].values) == ["intercept", "x0"]
         np.testing.assert_array_equal(model.idata_["observed_data"]["y"].values, t)
     summaries = {}
     for method, model in fits.items():

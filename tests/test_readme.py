@@ -7,7 +7,10 @@ import io
 import re
 from pathlib import Path
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
 
 
 def test_readme_quickstart_output():
@@ -33,3 +36,20 @@ def test_readme_links_exist():
     root = Path(__file__).resolve().parents[1]
     for target in re.findall(r"\]\(((?:docs|examples)/[^)#]*)\)", README):
         assert (root / target).exists(), target
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/command-line.md"])
+def test_documented_command_line_output(page, tmp_path, monkeypatch, capsys):
+    from sklearn.datasets import load_diabetes, load_wine
+
+    from bayesfit.cli import main
+
+    text = (ROOT / page).read_text()
+    examples = re.findall(r"```console\n\$ bayesfit (.*?)\n(.*?)```", text, re.S)
+    assert examples, f"{page} lost its command-line example"
+    monkeypatch.chdir(tmp_path)
+    load_diabetes(as_frame=True).frame.to_csv("diabetes.csv", index=False)
+    load_wine(as_frame=True).frame.to_csv("wine.csv", index=False)
+    for argv, expected in examples:
+        assert main(argv.split()) == 0, argv
+        assert capsys.readouterr().out == expected, argv

@@ -10,6 +10,22 @@ from bayesfit.basis import GaussianRBF, Identity, Polynomial, Sigmoidal
 
 # 1-D X is one feature here, as in curve fitting (DESIGN.md), not an error.
 EXPECTED = {"check_fit1d": "bayesfit treats 1-D X as a single feature, as curve fitting does"}
+# scikit-learn's weights-vs-repetition check fits 15 points of 30 features: with 61 (or 31)
+# weights and 11 distinct rows the data are interpolated, the evidence grows without bound as
+# beta -> inf, and where the search stops on that ridge (or, for PyMC, where its chain starts)
+# depends on round-off (for the full-Bayes draws: which rejection-sampling proposals pass).
+# tests/test_sample_weight.py checks the equivalence on posed problems.
+UNBOUNDED_EVIDENCE = {
+    "check_sample_weight_equivalence_on_dense_data": "the check's data interpolate: the "
+    "evidence has no maximum (beta -> inf), so the fit depends on round-off",
+}
+
+
+def _expected(estimator):
+    unbounded = isinstance(estimator, bf.PyMCRegression | bf.FullBayesRegression) or (
+        isinstance(estimator, bf.EvidenceRegression) and estimator.basis is not None
+    )
+    return {**EXPECTED, **UNBOUNDED_EVIDENCE} if unbounded else EXPECTED
 
 
 # Several checks fit pure noise, where the evidence is rightly maximised at alpha -> inf; the
@@ -25,8 +41,9 @@ EXPECTED = {"check_fit1d": "bayesfit treats 1-D X as a single feature, as curve 
         bf.EvidenceRegression(Polynomial(2)),
         # seeded: scikit-learn's checks compare two fits; few draws keep them fast (~8 s)
         bf.PyMCRegression(draws=100, tune=100, chains=1, progressbar=False, random_seed=0),
+        bf.FullBayesRegression(draws=100, chains=2, random_seed=0),
     ],
-    expected_failed_checks=lambda est: EXPECTED,
+    expected_failed_checks=_expected,
 )
 def test_estimators_pass_check_estimator(estimator, check):
     check(estimator)

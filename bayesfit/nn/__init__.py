@@ -1,10 +1,12 @@
 """Neural nets on the bayesfit array backend.
 
-Activations, the MLP with backpropagation written out, the optimizers (:mod:`bayesfit.nn.optim`)
-and a finite-difference gradient check.
+Activations, the MLP with backpropagation written out (its output heads in
+:mod:`bayesfit.nn.heads`), the mini-batch training loop (:mod:`bayesfit.nn.train`), the
+optimizers (:mod:`bayesfit.nn.optim`) and their learning-rate schedules
+(:mod:`bayesfit.nn.schedules`), and a finite-difference gradient check.
 """
 
-from bayesfit.nn import optim
+from bayesfit.nn import optim, schedules
 from bayesfit.nn.activations import (
     leaky_relu,
     leaky_relu_grad,
@@ -20,7 +22,8 @@ from bayesfit.nn.activations import (
     tanh_grad,
 )
 from bayesfit.nn.gradcheck import gradient_check
-from bayesfit.nn.mlp import MLP, EarlyStopping, History, prior_weight_decay
+from bayesfit.nn.mlp import MLP, prior_weight_decay
+from bayesfit.nn.train import EarlyStopping, History
 
 __all__ = [
     "MLP",
@@ -35,6 +38,7 @@ __all__ = [
     "prior_weight_decay",
     "relu",
     "relu_grad",
+    "schedules",
     "sigmoid",
     "sigmoid_grad",
     "softmax",

@@ -9,21 +9,27 @@ Naming scheme: each activation ``f(z)`` has a derivative ``f_grad(z, grad_output
   product :math:`\partial L / \partial z = J^T g`, of the shape of ``z``: the product
   backpropagation needs, computed without forming the Jacobian.
 
-The functions are elementwise maps meant for training loops: they convert lists and integer
-arrays to floating arrays but do not scan for NaN (that is done once, where data enters: the
-losses and the estimators).
+The functions are elementwise maps, like NumPy's ufuncs (NaN in, NaN out): they convert lists
+and integer arrays to floating arrays but do not scan for NaN (that is done once, where data
+enters: the losses and the estimators). The math itself is in the unchecked kernels of
+``bayesfit._special`` (``relu``, ``relu_vjp``, ...), which :class:`bayesfit.nn.MLP` calls
+directly inside its training loop, having checked its data once at ``fit``'s door.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from bayesfit import _special
 from bayesfit._backend import get_namespace
-from bayesfit._validation import as_floating, as_numeric
+from bayesfit._validation import NONNEGATIVE, as_floating, as_numeric, check_value
 
 __all__ = [
+    "KERNELS",
+    "NEGATIVE_SLOPE",
     "leaky_relu",
     "leaky_relu_grad",
     "log_softmax",
@@ -39,6 +45,10 @@ __all__ = [
 ]
 
 
+#: The default slope of :func:`leaky_relu` for negative inputs (also the MLP's).
+NEGATIVE_SLOPE = 0.01
+
+
 def _inputs(z: Any, grad_output: Any = None) -> tuple[Any, Any, ModuleType]:
     xp = get_namespace(z, grad_output)
     z = as_floating(as_numeric(z, "z", xp=xp), xp=xp)
@@ -51,8 +61,9 @@ def _inputs(z: Any, grad_output: Any = None) -> tuple[Any, Any, ModuleType]:
     return z, grad_output, xp
 
 
-def _chain(derivative: Any, grad_output: Any) -> Any:
-    return derivative if grad_output is None else grad_output * derivative
+def _upstream(z: Any, grad_output: Any, *, xp: ModuleType) -> Any:
+    """Return ``grad_output``, or ones for the derivative itself (a product with 1 is exact)."""
+    return xp.ones_like(z) if grad_output is None else grad_output
 
 
 def _check_axis(z: Any, axis: int) -> None:
@@ -118,7 +129,7 @@ def sigmoid_grad(z: Any, grad_output: Any = None) -> Any:
     array([0.25])
     """
     z, grad_output, xp = _inputs(z, grad_output)
-    return _chain(_special.sigmoid_derivative(z, xp=xp), grad_output)
+    return _special.sigmoid_vjp(z, _upstream(z, grad_output, xp=xp), xp=xp)
 
 
 def tanh(z: Any) -> Any:
@@ -141,7 +152,7 @@ def tanh(z: Any) -> Any:
     array([0.])
     """
     z, _, xp = _inputs(z)
-    return xp.tanh(z)
+    return _special.tanh(z, xp=xp)
 
 
 def tanh_grad(z: Any, grad_output: Any = None) -> Any:
@@ -166,8 +177,7 @@ def tanh_grad(z: Any, grad_output: Any = None) -> Any:
     array([1.])
     """
     z, grad_output, xp = _inputs(z, grad_output)
-    t = xp.tanh(z)
-    return _chain(1.0 - t * t, grad_output)
+    return _special.tanh_vjp(z, _upstream(z, grad_output, xp=xp), xp=xp)
 
 
 def relu(z: Any) -> Any:
@@ -190,7 +200,7 @@ def relu(z: Any) -> Any:
     array([0., 3.])
     """
     z, _, xp = _inputs(z)
-    return xp.where(z > 0, z, 0.0)  # not 0 * z, which is -0.0 for z < 0
+    return _special.relu(z, xp=xp)
 
 
 def relu_grad(z: Any, grad_output: Any = None) -> Any:
@@ -214,10 +224,11 @@ def relu_grad(z: Any, grad_output: Any = None) -> Any:
     >>> relu_grad(np.array([-1.0, 0.0, 2.0]))
     array([0., 0., 1.])
     """
-    return leaky_relu_grad(z, grad_output, negative_slope=0.0)
+    z, grad_output, xp = _inputs(z, grad_output)
+    return _special.relu_vjp(z, _upstream(z, grad_output, xp=xp), xp=xp)
 
 
-def leaky_relu(z: Any, negative_slope: float = 0.01) -> Any:
+def leaky_relu(z: Any, negative_slope: float = NEGATIVE_SLOPE) -> Any:
     r"""Return :math:`z` for :math:`z > 0` and :math:`a z` otherwise, elementwise.
 
     Parameters
@@ -238,12 +249,12 @@ def leaky_relu(z: Any, negative_slope: float = 0.01) -> Any:
     >>> leaky_relu(np.array([-2.0, 3.0]), negative_slope=0.1)
     array([-0.2,  3. ])
     """
-    _check_slope(negative_slope)
+    check_value("negative_slope", negative_slope, NONNEGATIVE)
     z, _, xp = _inputs(z)
-    return xp.where(z > 0, z, negative_slope * z)
+    return _special.leaky_relu(z, negative_slope, xp=xp)
 
 
-def leaky_relu_grad(z: Any, grad_output: Any = None, negative_slope: float = 0.01) -> Any:
+def leaky_relu_grad(z: Any, grad_output: Any = None, negative_slope: float = NEGATIVE_SLOPE) -> Any:
     r"""Return 1 for :math:`z > 0` and :math:`a` otherwise, or ``grad_output`` times it.
 
     Parameters
@@ -266,17 +277,9 @@ def leaky_relu_grad(z: Any, grad_output: Any = None, negative_slope: float = 0.0
     >>> leaky_relu_grad(np.array([-2.0, 3.0]), negative_slope=0.1)
     array([0.1, 1. ])
     """
-    _check_slope(negative_slope)
+    check_value("negative_slope", negative_slope, NONNEGATIVE)
     z, grad_output, xp = _inputs(z, grad_output)
-    slope = xp.where(z > 0, xp.ones_like(z), negative_slope)
-    return _chain(slope, grad_output)
-
-
-def _check_slope(negative_slope: float) -> None:
-    if isinstance(negative_slope, bool) or not isinstance(negative_slope, int | float):
-        raise TypeError(f"negative_slope must be a number, got {type(negative_slope).__name__}")
-    if not 0.0 <= negative_slope < float("inf"):
-        raise ValueError(f"negative_slope must be finite and >= 0, got {negative_slope!r}")
+    return _special.leaky_relu_vjp(z, _upstream(z, grad_output, xp=xp), negative_slope, xp=xp)
 
 
 def softmax(z: Any, axis: int = -1) -> Any:
@@ -338,10 +341,9 @@ def softmax_grad(z: Any, grad_output: Any = None, axis: int = -1) -> Any:
     """
     z, grad_output, xp = _inputs(z, grad_output)
     _check_axis(z, axis)
-    s = _special.softmax(z, axis=axis, xp=xp)
     if grad_output is not None:
-        return s * (grad_output - xp.sum(grad_output * s, axis=axis, keepdims=True))
-    s = xp.moveaxis(s, axis, -1)
+        return _special.softmax_vjp(z, grad_output, axis=axis, xp=xp)
+    s = xp.moveaxis(_special.softmax(z, axis=axis, xp=xp), axis, -1)
     eye = xp.eye(s.shape[-1], dtype=s.dtype)
     return s[..., :, None] * (eye - s[..., None, :])
 
@@ -411,3 +413,23 @@ def log_softmax_grad(z: Any, grad_output: Any = None, axis: int = -1) -> Any:
     s = xp.moveaxis(s, axis, -1)
     eye = xp.eye(s.shape[-1], dtype=s.dtype)
     return eye - s[..., None, :]
+
+
+#: The hidden activations :class:`bayesfit.nn.MLP` accepts, by name, as the unchecked kernels its
+#: training loop calls on data it has checked once: ``name -> (h(z, *, xp),
+#: h_vjp(z, grad_output, *, xp))``, with ``h_vjp`` returning ``grad_output * h'(z)``. The
+#: public functions above evaluate the same kernels after checking their inputs.
+KERNELS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    "relu": (_special.relu, _special.relu_vjp),
+    "leaky_relu": (
+        functools.partial(_special.leaky_relu, negative_slope=NEGATIVE_SLOPE),
+        functools.partial(_special.leaky_relu_vjp, negative_slope=NEGATIVE_SLOPE),
+    ),
+    "tanh": (_special.tanh, _special.tanh_vjp),
+    "sigmoid": (_special.sigmoid, _special.sigmoid_vjp),
+    "identity": (_special.identity, _special.identity_vjp),
+}
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from bayesfit._backend import get_namespace, to_numpy
-from bayesfit._validation import POSITIVE
+from bayesfit._validation import POSITIVE, check_value
 
 __all__ = ["gradient_check"]
 
@@ -65,8 +65,7 @@ def gradient_check(model: Any, X: Any, y: Any, eps: float = 1e-4) -> dict[str, f
     >>> max(errors.values()) < 1e-6
     True
     """
-    if not POSITIVE.accepts(eps):
-        raise ValueError(f"eps must be {POSITIVE.describe()}; got {eps!r}")
+    check_value("eps", eps, POSITIVE)
     _, grads = model.objective_and_grads(X, y)  # also moves the parameters to X's namespace
     saved = dict(model.params)
     errors = {}
@@ -92,3 +91,7 @@ def gradient_check(model: Any, X: Any, y: Any, eps: float = 1e-4) -> dict[str, f
     finally:
         model.params = saved
     return errors
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

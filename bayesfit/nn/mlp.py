@@ -22,6 +22,10 @@ which is a negative log-likelihood from :mod:`bayesfit.losses`. The forward pass
 Weight decay :math:`\frac{\lambda}{2}\lVert\theta\rVert^2` on every weight and bias is the
 isotropic Gaussian prior :math:`\theta \sim \mathcal N(0, \alpha^{-1} I)` of PRML eq. 5.112:
 see :func:`prior_weight_decay` for the mapping between :math:`\lambda` and :math:`\alpha`.
+
+The pairing of output function and loss is one entry of :data:`bayesfit.nn.heads.HEADS` (the
+target check, :math:`\delta_L`, the predictions); the mini-batch loop, :class:`History` and
+:class:`EarlyStopping` are in :mod:`bayesfit.nn.train`.
 """
 
 from __future__ import annotations
@@ -29,17 +33,13 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-import sys
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, ClassVar, TextIO
+from typing import Any, ClassVar
 
 import array_api_compat
 import numpy as np
 
-from bayesfit import losses
 from bayesfit._backend import get_namespace, to_numpy
 from bayesfit._validation import (
     NONE,
@@ -49,58 +49,20 @@ from bayesfit._validation import (
     Constraint,
     InstanceOf,
     Options,
-    as_numeric,
     check_array,
-    check_distribution,
-    check_labels,
-    check_probabilities,
     check_random_state,
     check_value,
     validate_params,
 )
 from bayesfit.nn import activations
-from bayesfit.nn.optim import SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp
+from bayesfit.nn.heads import HEADS, LOSSES, OUTPUTS, Head
+from bayesfit.nn.optim import Optimizer
+from bayesfit.nn.train import Callback, History, check_settings, train
 
-__all__ = ["MLP", "EarlyStopping", "History", "prior_weight_decay"]
+# EarlyStopping lived here before bayesfit.nn.train; the old import path keeps working.
+from bayesfit.nn.train import EarlyStopping as EarlyStopping
 
-
-def _identity(z: Any) -> Any:
-    return z
-
-
-def _identity_grad(z: Any, grad_output: Any) -> Any:
-    return grad_output
-
-
-#: name -> (h, h_grad(z, grad_output)); h_grad returns grad_output * h'(z).
-_HIDDEN: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
-    "relu": (activations.relu, activations.relu_grad),
-    "leaky_relu": (activations.leaky_relu, activations.leaky_relu_grad),
-    "tanh": (activations.tanh, activations.tanh_grad),
-    "sigmoid": (activations.sigmoid, activations.sigmoid_grad),
-    "identity": (_identity, _identity_grad),
-}
-_OUTPUT: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
-    "identity": (_identity, _identity_grad),
-    "sigmoid": (activations.sigmoid, activations.sigmoid_grad),
-    "softmax": (activations.softmax, activations.softmax_grad),
-}
-#: loss -> the output functions it can be paired with. Cross-entropies take logits, so they
-#: need the output function whose inverse is their natural link (sigmoid, softmax).
-_LOSS_OUTPUTS = {
-    "mse": ("identity", "sigmoid", "softmax"),
-    "gaussian_nll": ("identity",),
-    "binary_cross_entropy": ("sigmoid",),
-    "cross_entropy": ("softmax",),
-}
-_OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD,
-    "momentum": Momentum,
-    "adagrad": Adagrad,
-    "rmsprop": RMSProp,
-    "adam": Adam,
-}
-_BOOL = Options((True, False))
+__all__ = ["MLP", "prior_weight_decay"]
 
 
 def prior_weight_decay(alpha: float, n_samples: int, beta: float | None = None) -> float:
@@ -140,133 +102,10 @@ def prior_weight_decay(alpha: float, n_samples: int, beta: float | None = None) 
     >>> prior_weight_decay(alpha=2.0, n_samples=100)
     0.02
     """
-    _check_arguments(
-        "prior_weight_decay",
-        {"alpha": (alpha, [POSITIVE]), "n_samples": (n_samples, [POSITIVE_INT]),
-         "beta": (beta, [NONE, POSITIVE])},
-    )
+    check_value("prior_weight_decay: alpha", alpha, [POSITIVE])
+    check_value("prior_weight_decay: n_samples", n_samples, [POSITIVE_INT])
+    check_value("prior_weight_decay: beta", beta, [NONE, POSITIVE])
     return alpha / n_samples if beta is None else 2.0 * alpha / (n_samples * beta)
-
-
-def _check_arguments(where: str, arguments: dict[str, tuple[Any, list[Constraint]]]) -> None:
-    """Check function arguments against constraints, as validate_params does for settings."""
-    for name, (value, rules) in arguments.items():
-        check_value(f"{where}: {name}", value, rules)
-
-
-@dataclass
-class History:
-    """What :meth:`MLP.fit` returns: the objective after each epoch.
-
-    Attributes
-    ----------
-    loss : list of float
-        Training objective (mean loss plus weight decay) per epoch, averaged over the epoch's
-        mini-batches as they were seen.
-    val_loss : list of float
-        The same objective on ``validation_data`` at the end of each epoch (empty without it).
-    stopped_epoch : int or None
-        The epoch after which a callback stopped training, or None if all epochs ran.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    stopped_epoch: int | None = None
-
-    @property
-    def epochs(self) -> int:
-        """Number of epochs run."""
-        return len(self.loss)
-
-
-class EarlyStopping:
-    """A callback that stops training once a monitored loss stops improving.
-
-    Parameters
-    ----------
-    monitor : {"val_loss", "loss"}, default "val_loss"
-        The entry of the epoch's logs to watch.
-    patience : int, default 5
-        Epochs without an improvement of more than ``min_delta`` before stopping.
-    min_delta : float, default 0.0
-        The smallest decrease that counts as an improvement.
-    restore_best : bool, default True
-        When stopping, put back the parameters of the best epoch.
-
-    Attributes
-    ----------
-    best : float
-        The best value seen in the current fit.
-    best_epoch : int
-        The epoch where it was seen.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.linspace(-1, 1, 40)[:, None]
-    >>> model = MLP([1, 1], random_state=0)
-    >>> stop = EarlyStopping(monitor="loss", patience=2, min_delta=1e-3)
-    >>> history = model.fit(X, 2 * X[:, 0], optimizer=SGD(0.1), epochs=500,
-    ...                     callbacks=[stop], progress=False)
-    >>> history.stopped_epoch is not None and history.epochs < 500
-    True
-    """
-
-    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
-        "monitor": [Options(("val_loss", "loss"))],
-        "patience": [POSITIVE_INT],
-        "min_delta": [NONNEGATIVE],
-        "restore_best": [_BOOL],
-    }
-
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        patience: int = 5,
-        min_delta: float = 0.0,
-        restore_best: bool = True,
-    ):
-        self.monitor = monitor
-        self.patience = patience
-        self.min_delta = min_delta
-        self.restore_best = restore_best
-        validate_params(self, self._parameter_constraints)
-
-    def __call__(self, epoch: int, logs: dict[str, float], model: MLP) -> bool:
-        """Record the epoch; return True to stop training."""
-        if epoch == 1:  # a new fit
-            self.best, self.best_epoch, self._best_params = math.inf, 0, None
-        value = logs[self.monitor]
-        if value < self.best - self.min_delta:
-            # The optimizers replace parameter arrays instead of writing into them, so a
-            # shallow copy of the dict is a snapshot.
-            self.best, self.best_epoch, self._best_params = value, epoch, dict(model.params)
-            return False
-        if epoch - self.best_epoch < self.patience:
-            return False
-        if self.restore_best and self._best_params is not None:
-            model.params = dict(self._best_params)
-        return True
-
-
-class _Progress:
-    """A one-line text progress bar per epoch, written to a stream (stderr by default)."""
-
-    def __init__(self, epochs: int, n_batches: int, stream: TextIO):
-        self.epochs, self.n_batches, self.stream = epochs, n_batches, stream
-        self.every = max(1, n_batches // 20)  # redraw at most ~20 times per epoch
-
-    def batch(self, epoch: int, b: int) -> None:
-        if b % self.every == 0 or b == self.n_batches:
-            done = int(20 * b / self.n_batches)
-            bar = "=" * done + "." * (20 - done)
-            self.stream.write(f"\repoch {epoch}/{self.epochs} [{bar}] {b}/{self.n_batches}")
-            self.stream.flush()
-
-    def epoch_end(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
-        values = "  ".join(f"{k} {v:.6g}" for k, v in logs.items())
-        self.stream.write(f"\repoch {epoch}/{self.epochs}  {values}  ({seconds:.2f} s)\n")
-        self.stream.flush()
 
 
 class MLP:
@@ -299,6 +138,10 @@ class MLP:
         ``{"W1": (n_0, n_1), "b1": (n_1,), "W2": ...}``. They start on NumPy in float64 and
         follow the data: the first call with arrays of another namespace, device or floating
         dtype converts them.
+    optimizer_ : Optimizer
+        The optimizer of the latest :meth:`fit`, set before its first epoch: a callback reaches
+        it as ``model.optimizer_`` (to change ``learning_rate``, say), and passing it to the
+        next ``fit`` continues with its state.
 
     Notes
     -----
@@ -306,9 +149,9 @@ class MLP:
     \frac{\lambda}{2}\lVert\theta\rVert^2`. For the pairs sigmoid + binary cross-entropy and
     softmax + cross-entropy the output error is taken with respect to the logits,
     :math:`\delta_L = (\hat y - t)/N` (PRML eq. 4.109), with no :math:`f'(z)` factor; for
-    every other pair it is :math:`f'(z_L) \odot \partial\ell/\partial\hat y`, which is where
-    a saturated sigmoid + MSE unit loses its gradient. Initial weights: He,
-    :math:`\mathcal N(0, 2/n_{l-1})`, into ReLU-type units; Glorot,
+    every other pair it is :math:`f'(z_L)^T \partial\ell/\partial\hat y`, which is where
+    a saturated sigmoid + MSE unit loses its gradient (:mod:`bayesfit.nn.heads`). Initial
+    weights: He, :math:`\mathcal N(0, 2/n_{l-1})`, into ReLU-type units; Glorot,
     :math:`\mathcal U(\pm\sqrt{6/(n_{l-1} + n_l)})`, elsewhere; biases zero.
 
     Unlike the regression estimators, the MLP draws its parameters when it is constructed, so
@@ -318,6 +161,7 @@ class MLP:
     Examples
     --------
     >>> import numpy as np
+    >>> from bayesfit.nn.optim import Adam
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 2))
     >>> y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
@@ -333,9 +177,9 @@ class MLP:
 
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         "layer_sizes": [InstanceOf((list, tuple), "a list of layer widths")],
-        "activation": [Options(tuple(_HIDDEN))],
-        "output": [Options(tuple(_OUTPUT))],
-        "loss": [Options(tuple(_LOSS_OUTPUTS))],
+        "activation": [Options(tuple(activations.KERNELS))],
+        "output": [Options(OUTPUTS)],
+        "loss": [Options(LOSSES)],
         "weight_decay": [NONNEGATIVE],
         "random_state": [
             NONE,
@@ -371,27 +215,29 @@ class MLP:
                 "MLP: layer_sizes must list at least two positive ints (inputs, ..., outputs); "
                 f"got {sizes!r}"
             )
-        if self.output not in _LOSS_OUTPUTS[self.loss]:
+        head = HEADS.get((self.output, self.loss))
+        if head is None:
+            outputs = tuple(output for output, loss in HEADS if loss == self.loss)
             raise ValueError(
-                f"MLP: loss={self.loss!r} needs output in {_LOSS_OUTPUTS[self.loss]}; "
-                f"got output={self.output!r}"
+                f"MLP: loss={self.loss!r} needs output in {outputs}; got output={self.output!r}"
             )
-        if self.loss == "cross_entropy" and sizes[-1] < 2:
-            raise ValueError("MLP: cross_entropy needs at least 2 output units (classes)")
+        if sizes[-1] < head.min_outputs:
+            raise ValueError(
+                f"MLP: {self.loss} needs at least {head.min_outputs} output units (classes)"
+            )
+
+    @property
+    def _head(self) -> Head:
+        return HEADS[self.output, self.loss]
 
     @property
     def n_outputs(self) -> int:
         """Width of the predictions (the number of classes for ``cross_entropy``)."""
         return int(self.layer_sizes[-1])
 
-    def _widths(self) -> list[int]:
-        widths = [int(s) for s in self.layer_sizes]
-        if self.loss == "gaussian_nll":
-            widths[-1] *= 2  # a mean and a log-variance per output
-        return widths
-
     def _initial_params(self, rng: np.random.Generator) -> dict[str, Any]:
-        widths = self._widths()
+        widths = [int(s) for s in self.layer_sizes]
+        widths[-1] *= self._head.units_per_output
         params: dict[str, Any] = {}
         for layer, (n_in, n_out) in enumerate(itertools.pairwise(widths), start=1):
             feeds_relu = layer < len(widths) - 1 and self.activation in ("relu", "leaky_relu")
@@ -439,19 +285,7 @@ class MLP:
         """
         X, xp = self._check_X(X, get_namespace(X, y))
         n, k = X.shape[0], self.n_outputs
-        if self.loss == "cross_entropy":
-            t = as_numeric(y, name, xp=xp)
-            if xp.isdtype(t.dtype, "integral") or t.ndim == 1:  # labels; float ones are refused
-                t = check_labels(t, k, name, xp=xp)
-                if t.ndim != 1:
-                    raise ValueError(f"{name} as class labels must be 1-D, got shape {t.shape}")
-            else:
-                t = check_array(t, name, xp=xp)
-                t = check_distribution(t, name, axis=1, normalize=False, xp=xp)
-        else:
-            t = check_array(y, name, xp=xp)  # 1-D becomes one column
-            if self.loss == "binary_cross_entropy":
-                t = check_probabilities(t, name, xp=xp)
+        t = self._head.targets(y, name, k, xp=xp)
         if t.ndim == 2 and t.shape[1] != k:
             raise ValueError(
                 f"{name} has {t.shape[1]} columns but the last layer of this MLP has {k} "
@@ -466,52 +300,22 @@ class MLP:
         self._follow(X, xp=xp)  # only once everything is known to be valid
         return X, t, xp
 
-    # -- forward and backward ------------------------------------------------------------------
+    # -- forward and backward: unchecked kernels on checked arrays ----------------------------
     def _forward(self, X: Any, *, xp: ModuleType) -> tuple[Any, list[tuple[Any, Any]]]:
         """Return the output pre-activation :math:`z_L` and the cache ``[(a_{l-1}, z_l)]``."""
-        h = _HIDDEN[self.activation][0]
+        h = activations.KERNELS[self.activation][0]
         n_layers = len(self.layer_sizes) - 1
         cache = []
         a = X
         for layer in range(1, n_layers + 1):
             z = a @ self.params[f"W{layer}"] + self.params[f"b{layer}"]
             cache.append((a, z))
-            a = h(z) if layer < n_layers else z
+            a = h(z, xp=xp) if layer < n_layers else z
         return a, cache
-
-    def _loss_and_delta(self, z: Any, t: Any, *, xp: ModuleType) -> tuple[Any, Any]:
-        r"""Return the summed data loss and :math:`\partial(\text{sum})/\partial z_L`."""
-        if self.loss == "cross_entropy":
-            return (
-                losses.cross_entropy(t, z, reduction="sum"),
-                losses.cross_entropy_grad(t, z, reduction="sum"),
-            )
-        if self.loss == "binary_cross_entropy":
-            return (
-                losses.binary_cross_entropy(t, logits=z, reduction="sum"),
-                losses.binary_cross_entropy_grad(t, logits=z, reduction="sum"),
-            )
-        f, f_grad = _OUTPUT[self.output]
-        if self.loss == "mse":
-            pred = f(z)
-            return (
-                losses.mse(t, pred, reduction="sum"),
-                f_grad(z, losses.mse_grad(t, pred, reduction="sum")),
-            )
-        # gaussian_nll: z = [mean | s], variance = exp(s)
-        k = self.n_outputs
-        mean, s = z[:, :k], z[:, k:]
-        var = xp.exp(s)
-        loss = losses.gaussian_nll(t, mean, var, reduction="sum")
-        g_mean = losses.gaussian_nll_grad(t, mean, var, reduction="sum")  # (mean - t) / var
-        # d ell / d s = var * d ell / d var = (1 - (t - mean)^2 / var) / 2, and
-        # (t - mean)^2 / var = (t - mean) * (mean - t) / var * (-1).
-        g_s = 0.5 * (1.0 + (t - mean) * g_mean)
-        return loss, xp.concat([g_mean, g_s], axis=1)
 
     def _backward(self, delta: Any, cache: list[tuple[Any, Any]], *, xp: ModuleType) -> dict:
         r"""Return the parameters' gradients from :math:`\delta_L` by the delta recursion."""
-        h_grad = _HIDDEN[self.activation][1]
+        h_vjp = activations.KERNELS[self.activation][1]
         grads: dict[str, Any] = {}
         for layer in range(len(cache), 0, -1):
             a_in, _ = cache[layer - 1]
@@ -519,7 +323,7 @@ class MLP:
             grads[f"b{layer}"] = xp.sum(delta, axis=0)
             if layer > 1:  # the error signal of the layer below: h'(z) * (delta W^T)
                 W = self.params[f"W{layer}"]
-                delta = h_grad(cache[layer - 2][1], delta @ xp.matrix_transpose(W))
+                delta = h_vjp(cache[layer - 2][1], delta @ xp.matrix_transpose(W), xp=xp)
         return grads
 
     def _decay_term(self, *, xp: ModuleType) -> Any:
@@ -527,7 +331,7 @@ class MLP:
 
     def _objective_and_grads(self, X: Any, t: Any, *, xp: ModuleType) -> tuple[Any, dict]:
         z, cache = self._forward(X, xp=xp)
-        loss_sum, delta = self._loss_and_delta(z, t, xp=xp)
+        loss_sum, delta = self._head.loss_and_delta(z, t, xp=xp)
         n = X.shape[0]
         grads = self._backward(delta / n, cache, xp=xp)
         objective = loss_sum / n
@@ -539,7 +343,7 @@ class MLP:
 
     def _objective(self, X: Any, t: Any, *, xp: ModuleType) -> Any:
         z, _ = self._forward(X, xp=xp)
-        loss_sum, _ = self._loss_and_delta(z, t, xp=xp)
+        loss_sum, _ = self._head.loss_and_delta(z, t, xp=xp)
         objective = loss_sum / X.shape[0]
         return objective + self._decay_term(xp=xp) if self.weight_decay else objective
 
@@ -579,6 +383,12 @@ class MLP:
         objective, grads = self._objective_and_grads(X, t, xp=xp)
         return float(objective), grads
 
+    def _output_layer(self, X: Any) -> tuple[Any, ModuleType]:
+        """Return :math:`z_L` for checked ``X`` (the parameters moved to it) and ``xp``."""
+        X, xp = self._check_X(X)
+        self._follow(X, xp=xp)
+        return self._forward(X, xp=xp)[0], xp
+
     def forward(self, X: Any) -> Any:
         """Return the network's output :math:`f(z_L)` for each row of ``X``.
 
@@ -587,12 +397,8 @@ class MLP:
         array of shape (n_samples, n_outputs)
             Values, probabilities (sigmoid, softmax) or, for ``gaussian_nll``, the means.
         """
-        X, xp = self._check_X(X)
-        self._follow(X, xp=xp)
-        z, _ = self._forward(X, xp=xp)
-        if self.loss == "gaussian_nll":
-            return z[:, : self.n_outputs]
-        return _OUTPUT[self.output][0](z)
+        z, xp = self._output_layer(X)
+        return self._head.forward(z, xp=xp)
 
     def predict(self, X: Any, return_std: bool = False) -> Any:
         """Return predictions: values for regression, class labels for classification.
@@ -611,25 +417,12 @@ class MLP:
             shaped like the regression output.
         std : array, only with ``return_std``
         """
-        if return_std and self.loss != "gaussian_nll":
+        head = self._head
+        if return_std and head.std is None:
             raise ValueError("return_std needs loss='gaussian_nll' (a predicted variance)")
-        X, xp = self._check_X(X)
-        self._follow(X, xp=xp)
-        z, _ = self._forward(X, xp=xp)
-        k = self.n_outputs
-        if self.loss == "cross_entropy":
-            return xp.argmax(z, axis=1)
-        if self.loss == "binary_cross_entropy":
-            out = xp.astype(z > 0, xp.int64)
-        elif self.loss == "gaussian_nll":
-            out = z[:, :k]
-        else:
-            out = _OUTPUT[self.output][0](z)
-        out = out[:, 0] if k == 1 else out
-        if not return_std:
-            return out
-        std = xp.exp(0.5 * z[:, k:])
-        return out, std[:, 0] if k == 1 else std
+        z, xp = self._output_layer(X)
+        out = head.predict(z, xp=xp)
+        return (out, head.std(z, xp=xp)) if return_std else out
 
     def predict_proba(self, X: Any) -> Any:
         """Return class probabilities, for the cross-entropy losses.
@@ -640,12 +433,13 @@ class MLP:
             ``cross_entropy``: ``(n_samples, K)``; ``binary_cross_entropy``:
             :math:`P(y=1)`, ``(n_samples,)`` for one output, else ``(n_samples, n_outputs)``.
         """
-        if self.loss not in ("cross_entropy", "binary_cross_entropy"):
+        head = self._head
+        if head.proba is None:
             raise ValueError(
                 f"predict_proba needs a cross-entropy loss, this MLP has {self.loss!r}"
             )
-        p = self.forward(X)
-        return p[:, 0] if self.loss == "binary_cross_entropy" and self.n_outputs == 1 else p
+        z, xp = self._output_layer(X)
+        return head.proba(z, xp=xp)
 
     # -- training ------------------------------------------------------------------------------
     def fit(
@@ -658,7 +452,7 @@ class MLP:
         shuffle: bool = True,
         random_state: Any = None,
         validation_data: tuple[Any, Any] | None = None,
-        callbacks: Sequence[Callable[[int, dict[str, float], MLP], bool | None]] | None = None,
+        callbacks: Sequence[Callback] | None = None,
         progress: bool | None = None,
     ) -> History:
         """Train on mini-batches from the current parameters; return the loss per epoch.
@@ -669,9 +463,10 @@ class MLP:
         y : array_like
             Targets, as for :meth:`objective`.
         optimizer : Optimizer or str, optional
-            An optimizer from :mod:`bayesfit.nn.optim` (its state carries over between calls
-            to ``fit``) or a name (``"sgd"``, ``"momentum"``, ``"adagrad"``, ``"rmsprop"``,
-            ``"adam"``) for one with default settings. Default: ``Adam()``.
+            An optimizer from :mod:`bayesfit.nn.optim` (its state, step count and learning-rate
+            schedule carry over between calls to ``fit``) or a name (``"sgd"``,
+            ``"momentum"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``) for one with default
+            settings. Default: ``Adam()``. Kept as :attr:`optimizer_`.
         batch_size : int or None, default 32
             Samples per gradient step; None means the whole set (full-batch descent).
         epochs : int, default 10
@@ -685,8 +480,10 @@ class MLP:
             Evaluated at the end of each epoch into ``History.val_loss``.
         callbacks : list of callables, optional
             Each is called as ``callback(epoch, logs, model)`` after every epoch, with
-            ``logs = {"loss": ..., "val_loss": ...}``; returning True stops training.
-            See :class:`EarlyStopping`.
+            ``logs = {"loss": ..., "val_loss": ...}``; returning True stops training. The
+            optimizer is ``model.optimizer_``: a callback that assigns its
+            ``learning_rate`` changes the rate from the next step on. See
+            :class:`EarlyStopping`.
         progress : bool or None, default None
             Draw a progress bar on stderr; None draws it when stderr is a terminal.
 
@@ -699,104 +496,41 @@ class MLP:
         ValueError
             Bad targets or settings (before any training).
         FloatingPointError
-            If the loss becomes NaN or infinite; the message names the epoch, and the
-            parameters are put back as they were at the start of that epoch.
+            If the loss or the parameters become NaN or infinite; the message names the
+            epoch, and the parameters are put back as they were at the start of that epoch.
+
+        Notes
+        -----
+        Everything is checked here, once: the settings, ``X``, ``y`` and the validation data.
+        The loop (:func:`bayesfit.nn.train.train`) then runs the unchecked kernels of the
+        forward and backward passes and of the optimizer on every batch.
         """
-        optimizer = self._check_fit_settings(
-            optimizer, batch_size, epochs, shuffle, validation_data, callbacks, progress
+        optimizer = check_settings(
+            "MLP.fit", optimizer, batch_size, epochs, shuffle, validation_data, callbacks,
+            progress, self.params,
         )
         X, t, xp = self._check_Xy(X, y)
-        val = None
+        validation = None
         if validation_data is not None:
             Xv, tv, _ = self._check_Xy(*validation_data, name="y_val")
-            val = (Xv, tv)
+            validation = (Xv, tv)
         rng = self._rng if random_state is None else check_random_state(random_state)
-        n = X.shape[0]
-        batch = n if batch_size is None else min(int(batch_size), n)
-        n_batches = -(-n // batch)
-        show = sys.stderr.isatty() if progress is None else progress
-        bar = _Progress(epochs, n_batches, sys.stderr) if show else None
-        device = array_api_compat.device(X)
-        history = History()
-
-        for epoch in range(1, epochs + 1):
-            began = time.perf_counter()
-            start_params = dict(self.params)
-            order = xp.asarray(rng.permutation(n), device=device) if shuffle else None
-            total = 0.0
-            for b, lo in enumerate(range(0, n, batch), start=1):
-                hi = min(lo + batch, n)
-                if order is None:
-                    Xb, tb = X[lo:hi, ...], t[lo:hi, ...]
-                else:
-                    idx = order[lo:hi]
-                    Xb, tb = xp.take(X, idx, axis=0), xp.take(t, idx, axis=0)
-                objective, grads = self._objective_and_grads(Xb, tb, xp=xp)
-                if not bool(xp.isfinite(objective)):
-                    self.params = start_params
-                    raise FloatingPointError(
-                        f"the training loss became {float(objective)} in epoch {epoch} "
-                        f"(batch {b} of {n_batches}); the parameters are put back as they were "
-                        f"at the start of that epoch. Lower the learning rate or rescale X."
-                    )
-                optimizer.step(self.params, grads)
-                total = total + objective * (hi - lo)
-                if bar is not None:
-                    bar.batch(epoch, b)
-            logs = {"loss": float(total) / n}
-            history.loss.append(logs["loss"])
-            if val is not None:
-                logs["val_loss"] = float(self._objective(*val, xp=xp))
-                history.val_loss.append(logs["val_loss"])
-            if bar is not None:
-                bar.epoch_end(epoch, logs, time.perf_counter() - began)
-            if any([bool(cb(epoch, logs, self)) for cb in callbacks or ()]):
-                history.stopped_epoch = epoch
-                break
-        return history
-
-    def _check_fit_settings(
-        self,
-        optimizer: Any,
-        batch_size: Any,
-        epochs: Any,
-        shuffle: Any,
-        validation_data: Any,
-        callbacks: Any,
-        progress: Any,
-    ) -> Optimizer:
-        if optimizer is None:
-            optimizer = Adam()
-        elif isinstance(optimizer, str):
-            if optimizer.lower() not in _OPTIMIZERS:
-                raise ValueError(
-                    f"optimizer must be one of {sorted(_OPTIMIZERS)} or an Optimizer; "
-                    f"got {optimizer!r}"
-                )
-            optimizer = _OPTIMIZERS[optimizer.lower()]()
-        elif not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"optimizer must be an Optimizer or a name, got {type(optimizer).__name__}"
-            )
-        _check_arguments(
-            "MLP.fit",
-            {
-                "batch_size": (batch_size, [NONE, POSITIVE_INT]),
-                "epochs": (epochs, [POSITIVE_INT]),
-                "shuffle": (shuffle, [_BOOL]),
-                "progress": (progress, [NONE, _BOOL]),
-            },
+        self.optimizer_ = optimizer
+        return train(
+            self, X, t,
+            objective_and_grads=self._objective_and_grads,
+            objective=self._objective,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            epochs=epochs,
+            shuffle=shuffle,
+            rng=rng,
+            validation=validation,
+            callbacks=list(callbacks or ()),
+            progress=progress,
+            xp=xp,
         )
-        if validation_data is not None and not (
-            isinstance(validation_data, tuple | list) and len(validation_data) == 2
-        ):
-            raise ValueError("MLP.fit: validation_data must be a pair (X_val, y_val)")
-        for cb in callbacks or ():
-            if not callable(cb):
-                raise TypeError(f"MLP.fit: callbacks must be callables, got {cb!r}")
-            if getattr(cb, "monitor", None) == "val_loss" and validation_data is None:
-                raise ValueError(
-                    f"MLP.fit: {type(cb).__name__} monitors 'val_loss' but no validation_data "
-                    "was given"
-                )
-        return optimizer
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)

@@ -16,27 +16,39 @@ running averages) under the parameter's key, and can save and restore it with
 ==================  ======================================================================
 
 The defaults are the ones in the papers and in the common libraries (PyTorch, Keras).
+
+Every optimizer reads its learning rate through one hook, :meth:`Optimizer.current_learning_rate`,
+once per step: ``learning_rate`` is a positive number or a schedule from
+:mod:`bayesfit.nn.schedules` (or any callable of the step count :math:`t`), and assigning
+``optimizer.learning_rate`` (a callback may) changes the rate from the next step on.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any, ClassVar
 
 from bayesfit._backend import get_namespace
 from bayesfit._validation import (
+    BOOLEAN,
+    NONNEGATIVE,
     POSITIVE,
     Constraint,
+    InstanceOf,
     Interval,
-    Options,
     check_tensor,
+    check_value,
     validate_params,
 )
 
 __all__ = ["SGD", "Adagrad", "Adam", "Momentum", "Optimizer", "RMSProp"]
 
 _UNIT = Interval(numbers.Real, 0.0, 1.0, "left")  # decay rates: 0 <= rate < 1
-_BOOL = Options((True, False))
+_SCHEDULE = InstanceOf(Callable, "a schedule (a callable of the step count)")
+#: A constant rate or a schedule: a callable of the step count returning the rate.
+LearningRate = float | Callable[[int], float]
 
 
 def _keys(params: Any, grads: Any) -> list[Any]:
@@ -73,7 +85,11 @@ class Optimizer:
     """Base class: hyperparameter checks, the ``step`` loop and the state's save/restore.
 
     A subclass lists its hyperparameters in ``_parameter_constraints``, the names of its
-    per-parameter state arrays in ``_slots``, and implements ``_update``.
+    per-parameter state arrays in ``_slots``, and implements ``_update(key, p, g, *, lr, xp)``,
+    which gets the step's learning rate from :meth:`current_learning_rate`. :meth:`step` checks
+    its arguments and calls ``_step``, which updates without checks; a training loop that has
+    checked its data and the optimizer's state once (:class:`bayesfit.nn.MLP`) calls
+    ``_step`` directly.
 
     Attributes
     ----------
@@ -81,7 +97,9 @@ class Optimizer:
         Number of steps taken so far.
     """
 
-    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {"learning_rate": [POSITIVE]}
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        "learning_rate": [POSITIVE, _SCHEDULE],
+    }
     _slots: ClassVar[tuple[str, ...]] = ()
 
     def _setup(self) -> None:
@@ -92,6 +110,29 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._parameter_constraints)
         return f"{type(self).__name__}({args})"
+
+    def current_learning_rate(self) -> float:
+        r"""Return the learning rate of the next step: the one place the rate is read.
+
+        Returns
+        -------
+        float
+            ``learning_rate`` itself, or a schedule's value at the step count :math:`t`
+            (steps taken so far; 0 before the first).
+
+        Raises
+        ------
+        ValueError
+            If the rate is not a finite number :math:`\ge 0` (a schedule that returned NaN,
+            or a callback that assigned a bad value), naming the step.
+        """
+        rate = self.learning_rate
+        if callable(rate):
+            rate = rate(self.t)
+        if not NONNEGATIVE.accepts(rate):  # the label is only formatted on failure
+            check_value(f"{type(self).__name__}: learning_rate at step {self.t}", rate,
+                        NONNEGATIVE)
+        return rate
 
     def step(self, params: dict[str, Any] | list[Any], grads: Any) -> Any:
         """Return ``params`` after one update, written back into the same container.
@@ -117,16 +158,35 @@ class Optimizer:
         """
         keys = _keys(params, grads)
         xp = get_namespace(*(params[k] for k in keys))
-        checked = {k: check_tensor(grads[k], f"grads[{k!r}]", xp=xp) for k in keys}
+        # copies: _step may overwrite the gradients it is given, and these are the caller's
+        checked = {
+            k: xp.asarray(check_tensor(grads[k], f"grads[{k!r}]", xp=xp), copy=True)
+            for k in keys
+        }
+        self._check_keys(keys)
+        return self._step(params, checked, xp=xp)
+
+    def _check_keys(self, keys: Any) -> None:
+        """Refuse parameters other than those the state was built for."""
         known = {k for slot in self._state.values() for k in slot}
         if known and known != set(keys):
             raise ValueError(
                 f"params has keys {sorted(keys, key=str)} but this optimizer's state is for "
                 f"{sorted(known, key=str)}; use one optimizer per set of parameters"
             )
+
+    def _step(self, params: Any, grads: Any, *, xp: ModuleType) -> Any:
+        """Update ``params`` in the container, without checks.
+
+        ``grads`` are finite arrays that nobody else holds (the training loop's fresh
+        gradients, or the copies :meth:`step` makes): ``_update`` may overwrite them, which
+        saves a temporary the size of the parameters. The parameters themselves are never
+        written into.
+        """
+        lr = self.current_learning_rate()
         self.t += 1
-        for k in keys:
-            params[k] = self._update(k, params[k], checked[k], xp=xp)
+        for k in range(len(params)) if isinstance(params, list) else params:
+            params[k] = self._update(k, params[k], grads[k], lr=lr, xp=xp)
         return params
 
     def _slot(self, name: str, key: Any, like: Any, *, xp: Any) -> Any:
@@ -136,7 +196,7 @@ class Optimizer:
             slot[key] = xp.zeros_like(like)
         return slot[key]
 
-    def _update(self, key: Any, p: Any, g: Any, *, xp: Any) -> Any:  # pragma: no cover
+    def _update(self, key: Any, p: Any, g: Any, *, lr: float, xp: Any) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -200,8 +260,8 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float, default 0.01
-        Step size :math:`\eta > 0`.
+    learning_rate : float or schedule, default 0.01
+        Step size :math:`\eta > 0`, or a schedule :math:`\eta_t` (:mod:`bayesfit.nn.schedules`).
 
     Notes
     -----
@@ -214,12 +274,13 @@ class SGD(Optimizer):
     [array([0.8, 1.4])]
     """
 
-    def __init__(self, learning_rate: float = 0.01):
+    def __init__(self, learning_rate: LearningRate = 0.01):
         self.learning_rate = learning_rate
         self._setup()
 
-    def _update(self, key: Any, p: Any, g: Any, *, xp: Any) -> Any:
-        return p - self.learning_rate * g
+    def _update(self, key: Any, p: Any, g: Any, *, lr: float, xp: Any) -> Any:
+        g *= lr  # g is scratch (see _step); on immutable arrays this rebinds g
+        return p - g
 
 
 class Momentum(Optimizer):
@@ -227,8 +288,8 @@ class Momentum(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float, default 0.01
-        Step size :math:`\eta > 0`.
+    learning_rate : float or schedule, default 0.01
+        Step size :math:`\eta > 0`, or a schedule :math:`\eta_t` (:mod:`bayesfit.nn.schedules`).
     momentum : float, default 0.9
         Decay :math:`\mu \in [0, 1)` of the velocity.
     nesterov : bool, default False
@@ -257,21 +318,23 @@ class Momentum(Optimizer):
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **Optimizer._parameter_constraints,
         "momentum": [_UNIT],
-        "nesterov": [_BOOL],
+        "nesterov": [BOOLEAN],
     }
     _slots = ("velocity",)
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, nesterov: bool = False):
+    def __init__(
+        self, learning_rate: LearningRate = 0.01, momentum: float = 0.9, nesterov: bool = False
+    ):
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.nesterov = nesterov
         self._setup()
 
-    def _update(self, key: Any, p: Any, g: Any, *, xp: Any) -> Any:
-        v = self.momentum * self._slot("velocity", key, p, xp=xp) - self.learning_rate * g
+    def _update(self, key: Any, p: Any, g: Any, *, lr: float, xp: Any) -> Any:
+        v = self.momentum * self._slot("velocity", key, p, xp=xp) - lr * g
         self._state["velocity"][key] = v
         if self.nesterov:
-            return p + self.momentum * v - self.learning_rate * g
+            return p + self.momentum * v - lr * g
         return p + v
 
 
@@ -280,8 +343,8 @@ class Adagrad(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float, default 0.01
-        Base step size :math:`\eta > 0`.
+    learning_rate : float or schedule, default 0.01
+        Base step size :math:`\eta > 0`, or a schedule :math:`\eta_t`.
     eps : float, default 1e-10
         Added to the root to avoid dividing by zero.
 
@@ -308,15 +371,15 @@ class Adagrad(Optimizer):
     }
     _slots = ("sum_sq",)
 
-    def __init__(self, learning_rate: float = 0.01, eps: float = 1e-10):
+    def __init__(self, learning_rate: LearningRate = 0.01, eps: float = 1e-10):
         self.learning_rate = learning_rate
         self.eps = eps
         self._setup()
 
-    def _update(self, key: Any, p: Any, g: Any, *, xp: Any) -> Any:
+    def _update(self, key: Any, p: Any, g: Any, *, lr: float, xp: Any) -> Any:
         s = self._slot("sum_sq", key, p, xp=xp) + g * g
         self._state["sum_sq"][key] = s
-        return p - self.learning_rate * g / (xp.sqrt(s) + self.eps)
+        return p - lr * g / (xp.sqrt(s) + self.eps)
 
 
 class RMSProp(Optimizer):
@@ -324,8 +387,8 @@ class RMSProp(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float, default 0.001
-        Step size :math:`\eta > 0`.
+    learning_rate : float or schedule, default 0.001
+        Step size :math:`\eta > 0`, or a schedule :math:`\eta_t` (:mod:`bayesfit.nn.schedules`).
     rho : float, default 0.9
         Decay :math:`\rho \in [0, 1)` of the running average (Hinton's lecture 6e).
     eps : float, default 1e-8
@@ -355,16 +418,16 @@ class RMSProp(Optimizer):
     }
     _slots = ("mean_sq",)
 
-    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, eps: float = 1e-8):
+    def __init__(self, learning_rate: LearningRate = 0.001, rho: float = 0.9, eps: float = 1e-8):
         self.learning_rate = learning_rate
         self.rho = rho
         self.eps = eps
         self._setup()
 
-    def _update(self, key: Any, p: Any, g: Any, *, xp: Any) -> Any:
+    def _update(self, key: Any, p: Any, g: Any, *, lr: float, xp: Any) -> Any:
         e = self.rho * self._slot("mean_sq", key, p, xp=xp) + (1.0 - self.rho) * (g * g)
         self._state["mean_sq"][key] = e
-        return p - self.learning_rate * g / (xp.sqrt(e) + self.eps)
+        return p - lr * g / (xp.sqrt(e) + self.eps)
 
 
 class Adam(Optimizer):
@@ -372,8 +435,8 @@ class Adam(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float, default 0.001
-        Step size :math:`\eta > 0`.
+    learning_rate : float or schedule, default 0.001
+        Step size :math:`\eta > 0`, or a schedule :math:`\eta_t` (:mod:`bayesfit.nn.schedules`).
     beta1, beta2 : float, default 0.9 and 0.999
         Decay rates in :math:`[0, 1)` of the first and second moment averages (Kingma and Ba
         2015's names; they are not the noise precision :math:`\beta` of the regression models).
@@ -410,7 +473,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        learning_rate: float = 0.001,
+        learning_rate: LearningRate = 0.001,
         beta1: float = 0.9,
         beta2: float = 0.999,
         eps: float = 1e-8,
@@ -421,11 +484,15 @@ class Adam(Optimizer):
         self.eps = eps
         self._setup()
 
-    def _update(self, key: Any, p: Any, g: Any, *, xp: Any) -> Any:
+    def _update(self, key: Any, p: Any, g: Any, *, lr: float, xp: Any) -> Any:
         m = self.beta1 * self._slot("m", key, p, xp=xp) + (1.0 - self.beta1) * g
         v = self.beta2 * self._slot("v", key, p, xp=xp) + (1.0 - self.beta2) * (g * g)
         self._state["m"][key] = m
         self._state["v"][key] = v
         m_hat = m / (1.0 - self.beta1**self.t)
         v_hat = v / (1.0 - self.beta2**self.t)
-        return p - self.learning_rate * m_hat / (xp.sqrt(v_hat) + self.eps)
+        return p - lr * m_hat / (xp.sqrt(v_hat) + self.eps)
+
+
+def __dir__() -> list[str]:  # the public API, not the names this module imports
+    return sorted(__all__)
