@@ -460,8 +460,9 @@ class BasisClassifier(ClassifierMixin, BasisEstimator):
         n = self.n_samples_
         k = int(math.prod(self._free_weights().shape))
         ll = float(self.log_likelihood_)
+        n = int(n) if float(n).is_integer() else n
         stats: dict[str, Any] = {
-            "n_samples": int(n) if float(n).is_integer() else n,
+            "n_samples": n,
             "n_params": k,
             "df_resid": n - k,
             "log_likelihood": ll,
