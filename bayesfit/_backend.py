@@ -27,6 +27,7 @@ __all__ = [
     "BACKENDS",
     "cupy_unavailable_reason",
     "default_namespace",
+    "device_of",
     "get_backend",
     "get_namespace",
     "is_array",
@@ -212,6 +213,17 @@ def get_namespace(*arrays: Any) -> ModuleType:
         return array_api_compat.array_namespace(*voters)
     except TypeError as exc:
         raise TypeError(f"inputs mix array libraries: {exc}") from exc
+
+
+def device_of(x: Any) -> Any:
+    """Return the device ``x`` lives on; arrays made to combine with ``x`` are made there.
+
+    Every new array (``xp.ones``, ``xp.eye``, ``xp.asarray`` of host numbers) that meets
+    user data gets ``device=device_of(data)``: otherwise it lands on the namespace's
+    default device, and CuPy data on a second GPU or array-api-strict's ``device1`` then
+    fails to combine with it.
+    """
+    return array_api_compat.device(x)
 
 
 def to_numpy(x: Any) -> np.ndarray:

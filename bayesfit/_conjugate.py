@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import array_api_compat
 
 from bayesfit._backend import (
+    device_of,
     qr_r,
     quiet_overflow,
     single_blas_thread,
@@ -343,7 +344,12 @@ class QRStats:
         """
         xp, M = self.xp, self.n_params
         last = xp.concat(
-            [xp.zeros_like(self.R_aug[M, :M]), xp.asarray([math.sqrt(rss)], dtype=self.R_aug.dtype)]
+            [
+                xp.zeros_like(self.R_aug[M, :M]),
+                xp.asarray(
+                    [math.sqrt(rss)], dtype=self.R_aug.dtype, device=device_of(self.R_aug)
+                ),
+            ]
         )
         R = xp.concat([self.R_aug[:M, :], last[None, :], self.R_aug[M + 1 :, :]], axis=0)
         return QRStats(R_aug=R, n=self.n)
@@ -451,10 +457,12 @@ def least_squares(stats: QRStats, *, rcond: float | None = None, xp: ModuleType)
     return LeastSquares(w, rank, s, rss, cov)
 
 
-def _prior_terms(alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: ModuleType, dtype):
+def _prior_terms(
+    alpha: float, M: int, prior_mean: Any, prior_cov: Any, *, xp: ModuleType, dtype, device
+):
     """Prior precision, precision-times-mean and log det of the prior covariance."""
     if prior_cov is None:
-        P0 = alpha * xp.eye(M, dtype=dtype)
+        P0 = alpha * xp.eye(M, dtype=dtype, device=device)
         logdet_S0 = -M * math.log(alpha)
     else:
         L0 = cholesky(prior_cov, "prior_cov", xp=xp)
@@ -490,7 +498,9 @@ def posterior_from_stats(
     """
     M = stats.xtx.shape[0]
     dtype = stats.xtx.dtype
-    P0, h0, logdet_S0 = _prior_terms(alpha, M, prior_mean, prior_cov, xp=xp, dtype=dtype)
+    P0, h0, logdet_S0 = _prior_terms(
+        alpha, M, prior_mean, prior_cov, xp=xp, dtype=dtype, device=device_of(stats.xtx)
+    )
     precision = P0 + beta * stats.xtx
     h = beta * stats.xty if h0 is None else h0 + beta * stats.xty
     L = cholesky(
@@ -748,8 +758,8 @@ def _posterior_at(
         mean, cov, _ = posterior_from_stats(stats, alpha, beta, xp=xp)
         return mean, cov
     except ValueError:
-        a = xp.asarray([alpha * scale], dtype=eig.lam.dtype)
-        bt = xp.asarray([beta * scale], dtype=eig.lam.dtype)
+        a = xp.asarray([alpha * scale], dtype=eig.lam.dtype, device=device_of(eig.lam))
+        bt = xp.asarray([beta * scale], dtype=eig.lam.dtype, device=device_of(eig.lam))
         mean = eig.V @ eigen_posterior_mean(eig, a, bt, xp=xp)[0, :] * math.sqrt(scale)
         cov = (eig.V / ((a + bt * eig.lam) / scale)) @ xp.matrix_transpose(eig.V)
         return mean, cov
@@ -793,8 +803,8 @@ def evidence_fit(
     a0 = float(alpha_init) * scale if alpha_init is not None else 1.0
     b0 = float(beta_init) * scale if beta_init is not None else 1.0
     pairs = _start_grid(eig, a0, b0, xp=xp) if global_search else [(a0, b0)]
-    alpha = xp.asarray([p[0] for p in pairs], dtype=dtype)
-    beta = xp.asarray([p[1] for p in pairs], dtype=dtype)
+    alpha = xp.asarray([p[0] for p in pairs], dtype=dtype, device=device_of(eig.lam))
+    beta = xp.asarray([p[1] for p in pairs], dtype=dtype, device=device_of(eig.lam))
     huge = float(xp.finfo(dtype).max) ** 0.25
     # Float32 cannot resolve steps below a few eps: never ask for more than the dtype holds.
     tol = max(tol, 100.0 * float(xp.finfo(dtype).eps))

@@ -194,6 +194,7 @@ class BlockLikelihood:
     """
 
     direct_only = True
+    device = None  # the blocks are NumPy arrays on the host
 
     def __init__(self, estimator: Any, X: Any, y: Any, sample_weight: Any):
         X, y, weights = _prepared(estimator, X, y, sample_weight)

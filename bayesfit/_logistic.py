@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import array_api_compat
 
 from bayesfit import _special
+from bayesfit._backend import device_of
 from bayesfit._linalg import (
     cholesky,
     cholesky_inverse,
@@ -69,7 +70,7 @@ _ROW_BLOCK_ELEMENTS = 1 << 19
 
 def onehot(codes: Any, n_classes: int, *, dtype: Any, xp: ModuleType) -> Any:
     """Return the (N, K) one-hot matrix of integer class codes in ``[0, K)``."""
-    classes = xp.arange(n_classes, dtype=codes.dtype, device=array_api_compat.device(codes))
+    classes = xp.arange(n_classes, dtype=codes.dtype, device=device_of(codes))
     return xp.astype(codes[:, None] == classes[None, :], dtype)
 
 
@@ -77,7 +78,7 @@ def full_logits(A: Any, *, reference: bool, xp: ModuleType) -> Any:
     """Return the logits of all K classes from those of the free columns (N, F)."""
     if not reference:
         return A
-    zero = xp.zeros((*A.shape[:-1], 1), dtype=A.dtype, device=array_api_compat.device(A))
+    zero = xp.zeros((*A.shape[:-1], 1), dtype=A.dtype, device=device_of(A))
     return xp.concat([zero, A], axis=-1)
 
 
@@ -143,6 +144,7 @@ class Likelihood:
     def __init__(self, Phi: Any, targets: Any, weights: Any, *, reference: bool, xp: ModuleType):
         self.Phi, self.targets, self.weights = Phi, targets, weights
         self.reference, self.xp = reference, xp
+        self.device = device_of(Phi)  # where the weights and every made array live
         self.binary = reference and targets.shape[1] == 2
         self.weight_sum = float(Phi.shape[0] if weights is None else xp.sum(weights))
         self.n_rows = Phi.shape[0]
@@ -189,7 +191,7 @@ class Likelihood:
         """
         xp = self.xp
         value = 0.0
-        grad = xp.zeros(V.shape, dtype=V.dtype, device=_device(V)) if gradient else None
+        grad = xp.zeros(V.shape, dtype=V.dtype, device=device_of(V)) if gradient else None
         states = []
         for lo, hi in self._blocks():
             Phi, T, w = self.Phi[lo:hi, :], self.targets[lo:hi, :], self._row_weights(lo, hi)
@@ -230,8 +232,8 @@ class Likelihood:
         M = self.Phi.shape[1]
         state = point.state
         F = 1 if self.binary else state.shape[1] - int(self.reference)
-        H = xp.zeros((M * F, M * F), dtype=self.Phi.dtype, device=_device(self.Phi))
-        diagonal = [xp.zeros((M, M), dtype=self.Phi.dtype, device=_device(self.Phi))
+        H = xp.zeros((M * F, M * F), dtype=self.Phi.dtype, device=device_of(self.Phi))
+        diagonal = [xp.zeros((M, M), dtype=self.Phi.dtype, device=device_of(self.Phi))
                     for _ in range(F)]
         for lo, hi in self._blocks():
             Phi, w = self.Phi[lo:hi, :], self._row_weights(lo, hi)
@@ -245,11 +247,11 @@ class Likelihood:
             # 1, where 1 - y_j cancels), as 1 - y_j for the others (then at least 1/2)
             top = xp.argmax(probs, axis=1)
             K = probs.shape[1]
-            is_top = top[:, None] == xp.arange(K, dtype=top.dtype, device=_device(probs))[None, :]
+            is_top = top[:, None] == xp.arange(K, dtype=top.dtype, device=device_of(probs))[None, :]
             others_of_top = xp.sum(xp.where(is_top, 0.0, probs), axis=1)
             rest = self._free(xp.where(is_top, others_of_top[:, None], 1.0 - probs))
             y = self._free(probs)
-            ones = xp.ones(hi - lo, dtype=Phi.dtype, device=_device(Phi))
+            ones = xp.ones(hi - lo, dtype=Phi.dtype, device=device_of(Phi))
             r = ones if w is None else w
             for j in range(F):
                 root = Phi * xp.sqrt(r * y[:, j] * rest[:, j])[:, None]
@@ -299,7 +301,7 @@ class Likelihood:
         :math:`d_n = D^T\phi_n` (the reference class's direction is zero).
         """
         xp = self.xp
-        out = xp.zeros(D.shape, dtype=D.dtype, device=_device(D))
+        out = xp.zeros(D.shape, dtype=D.dtype, device=device_of(D))
         for lo, hi in self._blocks():
             Phi, w = self.Phi[lo:hi, :], self._row_weights(lo, hi)
             Ad = Phi @ D
@@ -313,8 +315,6 @@ class Likelihood:
         return out
 
 
-def _device(x: Any) -> Any:
-    return array_api_compat.device(x)
 
 
 def assemble(blocks: list[list[Any]], *, xp: ModuleType) -> Any:
@@ -344,7 +344,7 @@ def _newton_direction(H: Any, g: Any, *, xp: ModuleType) -> tuple[Any, bool]:
         L = cholesky(H, "the Hessian", xp=xp)
         damped = False
     except ValueError:
-        eye = xp.eye(H.shape[0], dtype=H.dtype, device=_device(H))
+        eye = xp.eye(H.shape[0], dtype=H.dtype, device=device_of(H))
         scale = float(xp.max(xp.abs(xp.linalg.diagonal(H))))
         eps = float(xp.finfo(H.dtype).eps)
         L = None
@@ -366,7 +366,7 @@ def _factor_damped(H: Any, *, xp: ModuleType) -> tuple[Any, bool]:
         return cholesky(H, "the Hessian", xp=xp), False
     except ValueError:
         pass
-    eye = xp.eye(H.shape[0], dtype=H.dtype, device=_device(H))
+    eye = xp.eye(H.shape[0], dtype=H.dtype, device=device_of(H))
     scale = max(float(xp.max(xp.abs(xp.linalg.diagonal(H)))), 1.0)
     eps = float(xp.finfo(H.dtype).eps)
     for power in (0.5, 0.25, 0.0):  # sqrt(eps), eps^(1/4), then 1, relative to the scale
@@ -577,7 +577,7 @@ def _running_off(steps: list[float], size: float, eps: float) -> bool:
 def _with_prior(H: Any, alpha: float, *, xp: ModuleType) -> Any:
     if alpha == 0.0:
         return H
-    return H + alpha * xp.eye(H.shape[0], dtype=H.dtype, device=_device(H))
+    return H + alpha * xp.eye(H.shape[0], dtype=H.dtype, device=device_of(H))
 
 
 @dataclass(frozen=True)
@@ -598,7 +598,7 @@ class LaplaceEvidence:
         :math:`\operatorname{tr}A^{-1} = \lVert L^{-1}\rVert_F^2`.
         """
         eye = xp.eye(self.cholesky.shape[0], dtype=self.cholesky.dtype,
-                     device=_device(self.cholesky))
+                     device=device_of(self.cholesky))
         L_inv = solve_lower(self.cholesky, eye, xp=xp)
         return self.cholesky.shape[0] - self.alpha * float(xp.sum(L_inv * L_inv))
 

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _check_feature_names
 
-from bayesfit._backend import get_namespace, is_array, to_numpy
+from bayesfit._backend import device_of, get_namespace, is_array, to_numpy
 from bayesfit._warnings import warn
 
 __all__ = [
@@ -265,18 +265,30 @@ def _to_host_numeric(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def as_numeric(x: Any, name: str, *, xp: ModuleType) -> Any:
+def as_numeric(x: Any, name: str, *, xp: ModuleType, device: Any = None) -> Any:
     """Return ``x`` as an array of ``xp`` with a real (integer or floating) dtype.
+
+    ``device``, when given, is the device of the data ``x`` goes with: lists and host
+    arrays are put there, and an array already on another device is an error (a second
+    GPU's data cannot meet the first's).
 
     Raises
     ------
     TypeError
         None, strings, sparse matrices, booleans, non-numeric objects.
     ValueError
-        Complex values.
+        Complex values; an array on another device than ``device``.
     """
     if not is_array(x) or (isinstance(x, np.ndarray) and x.dtype.kind in "OUS"):
-        x = xp.asarray(_to_host_numeric(x, name))
+        x = xp.asarray(_to_host_numeric(x, name), device=device)
+    elif device is not None and device_of(x) != device:
+        if isinstance(x, np.ndarray):  # host data: copy it to the data's device
+            x = xp.asarray(x, device=device)
+        else:
+            raise ValueError(
+                f"{name} is on device {device_of(x)}, the data on {device}: put them on one "
+                f"device"
+            )
     dtype = x.dtype
     if xp.isdtype(dtype, "bool"):
         raise TypeError(f"{name} has boolean dtype; pass numbers (e.g. {name}.astype(float))")
@@ -300,6 +312,7 @@ def check_array(
     xp: ModuleType | None = None,
     row_offset: int = 0,
     finite: bool = True,
+    device: Any = None,
 ) -> Any:
     """Validate a numeric array and return it, floating, in its namespace.
 
@@ -321,6 +334,8 @@ def check_array(
         Check for NaN and inf (one pass over ``x``). The estimators pass False where their
         sufficient statistics show non-finite data at no cost (then :func:`check_squares`
         finds the culprit).
+    device : optional
+        The device of the data ``x`` goes with (see :func:`as_numeric`).
 
     Returns
     -------
@@ -337,7 +352,7 @@ def check_array(
     """
     if xp is None:
         xp = get_namespace(x)
-    x = as_floating(as_numeric(x, name, xp=xp), xp=xp)
+    x = as_floating(as_numeric(x, name, xp=xp, device=device), xp=xp)
     if ndim == 2:
         if x.ndim == 0:
             raise ValueError(f"{name} must be 1-D or 2-D, got a scalar")
@@ -427,6 +442,7 @@ def check_sample_weight(
     *,
     xp: ModuleType,
     dtype: Any,
+    device: Any = None,
     row_offset: int = 0,
     allow_all_zero: bool = False,
 ) -> Any:
@@ -438,8 +454,9 @@ def check_sample_weight(
         None means every weight is one (and is returned as None: no work is spent on it).
     n_samples : int
         The number of samples the weights must match.
-    xp, dtype
-        The namespace and floating dtype of the data; the weights are returned in them.
+    xp, dtype, device
+        The namespace, floating dtype and device of the data; the weights are returned in
+        them.
     row_offset : int, default 0
         Added to the index reported, when the weights belong to a chunk of a larger data set.
     allow_all_zero : bool, default False
@@ -461,7 +478,7 @@ def check_sample_weight(
             f"sample_weight is an array of {get_namespace(sample_weight).__name__}, the data "
             f"of {xp.__name__}: pass them in one array library"
         )
-    w = as_numeric(sample_weight, "sample_weight", xp=xp)
+    w = as_numeric(sample_weight, "sample_weight", xp=xp, device=device)
     if w.ndim != 1:
         raise ValueError(f"sample_weight must be 1-D, got {w.ndim}-D with shape {w.shape}")
     if w.shape[0] != n_samples:

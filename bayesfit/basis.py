@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from bayesfit._backend import get_namespace, to_numpy
+from bayesfit._backend import device_of, get_namespace, to_numpy
 from bayesfit._special import sigmoid
 from bayesfit._validation import (
     NONE,
@@ -102,7 +102,7 @@ class Basis(TransformerMixin, BaseEstimator):
         xp = get_namespace(X)
         blocks = [self._features(X[:, j : j + 1], xp=xp) for j in range(X.shape[1])]
         if self.bias if bias is None else bias:
-            blocks.insert(0, xp.ones((X.shape[0], 1), dtype=X.dtype))
+            blocks.insert(0, xp.ones((X.shape[0], 1), dtype=X.dtype, device=device_of(X)))
         return xp.concat(blocks, axis=1)
 
     @property
@@ -309,7 +309,7 @@ class _Localized(Basis):
         return [f"{feature}_{self._tag}{j}" for j in range(len(self.centers_))]
 
     def _scaled_distance(self, x: Any, *, xp: ModuleType) -> Any:
-        centers = xp.asarray(self.centers_, dtype=x.dtype)
+        centers = xp.asarray(self.centers_, dtype=x.dtype, device=device_of(x))
         return (x - xp.reshape(centers, (1, -1))) / self._scale()
 
 

@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from bayesfit import _logistic
 from bayesfit import basis as _basis
-from bayesfit._backend import get_namespace, is_array, to_numpy
+from bayesfit._backend import device_of, get_namespace, is_array, to_numpy
 from bayesfit._estimator import BasisEstimator, json_number, unchanged_on_error
 from bayesfit._linalg import cholesky, cholesky_inverse
 from bayesfit._special import log_softmax
@@ -179,12 +179,13 @@ def _classification_data(X: Any, y: Any, sample_weight: Any) -> _Data:
     voters = [v for v in (y, sample_weight) if is_array(v) and not _host_labels(v)]
     xp = get_namespace(X, *voters)
     Xa = check_array(X, "X", xp=xp)
-    classes, codes = _encode(y, xp=xp, device=array_api_compat.device(Xa))
+    classes, codes = _encode(y, xp=xp, device=device_of(Xa))
     if codes.shape[0] != Xa.shape[0]:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {Xa.shape[0]} and {codes.shape[0]}"
         )
-    weights = check_sample_weight(sample_weight, Xa.shape[0], xp=xp, dtype=Xa.dtype)
+    weights = check_sample_weight(sample_weight, Xa.shape[0], xp=xp, dtype=Xa.dtype,
+                                  device=device_of(Xa))
     K = int(classes.shape[0])
     if K < 2:
         raise ValueError(
@@ -574,7 +575,7 @@ def _inverse(H: Any, *, xp: ModuleType) -> Any:
     try:
         return cholesky_inverse(cholesky(H, "the Hessian", xp=xp), xp=xp)
     except ValueError:
-        return xp.full(H.shape, math.inf, dtype=H.dtype, device=array_api_compat.device(H))
+        return xp.full(H.shape, math.inf, dtype=H.dtype, device=device_of(H))
 
 
 # -- the Newton rungs ---------------------------------------------------------------------------
@@ -597,7 +598,7 @@ class _NewtonClassifier(BasisClassifier):
                 V0: Any = None, separation: bool = False,
                 hessian_hint: Any = None) -> _logistic.NewtonResult:
         if V0 is None:
-            V0 = xp.zeros((M, self._n_free()), dtype=dtype)
+            V0 = xp.zeros((M, self._n_free()), dtype=dtype, device=source.device)
         return _logistic.newton(
             source, V0, alpha, tol=self.tol, max_iter=self.max_iter,
             need_hessian=self._needs_hessian, detect_separation=separation, xp=xp,
@@ -1071,7 +1072,7 @@ class _EvidenceSearch:
         self.owner, self.source, self.xp = owner, source, xp
         # an optional log density of ln alpha added to the evidence (a hyperprior's mode)
         self.log_prior = log_prior
-        self.V0 = xp.zeros((M, owner._n_free()), dtype=dtype)
+        self.V0 = xp.zeros((M, owner._n_free()), dtype=dtype, device=source.device)
         self.cache: dict[float, tuple[float, _logistic.NewtonResult, Any]] = {}
         self.n_evaluations = 0
         scale = owner.alpha_init if owner.alpha_init is not None else source.mean_square()
@@ -1094,7 +1095,7 @@ class _EvidenceSearch:
             V0 = near.V
             hint = near.hessian - math.exp(nearest) * self.xp.eye(
                 near.hessian.shape[0], dtype=near.hessian.dtype,
-                device=array_api_compat.device(near.hessian))
+                device=device_of(near.hessian))
         alpha = math.exp(log_alpha)
         result = self.owner._newton(self.source, V0.shape[0], alpha, xp=self.xp,
                                     dtype=V0.dtype, V0=V0, hessian_hint=hint)

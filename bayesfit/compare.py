@@ -23,7 +23,7 @@ import numpy as np
 
 import bayesfit
 from bayesfit import basis as _basis
-from bayesfit._backend import get_namespace, to_numpy
+from bayesfit._backend import device_of, get_namespace, to_numpy
 from bayesfit._conjugate import Eigen, evidence_at
 from bayesfit._io import atomic_output_dir, save_figure
 from bayesfit._validation import (
@@ -350,7 +350,9 @@ def _fixed_gamma(model: Any, alpha: float, beta: float) -> float:
     xp = get_namespace(model.stats_.xtx)
     dtype = model.stats_.xtx.dtype
     eig = Eigen.of(model.stats_, xp=xp)
-    a, b = xp.asarray([alpha], dtype=dtype), xp.asarray([beta], dtype=dtype)
+    device = device_of(model.stats_.xtx)
+    a = xp.asarray([alpha], dtype=dtype, device=device)
+    b = xp.asarray([beta], dtype=dtype, device=device)
     return float(evidence_at(eig, a, b, xp=xp).gamma[0])
 
 

@@ -29,7 +29,13 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from bayesfit import basis as _basis
-from bayesfit._backend import get_namespace, quiet_overflow, small_dense_threads, to_numpy
+from bayesfit._backend import (
+    device_of,
+    get_namespace,
+    quiet_overflow,
+    small_dense_threads,
+    to_numpy,
+)
 from bayesfit._conjugate import (
     QRStats,
     SufficientStats,
@@ -141,6 +147,7 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             Xa.shape[0],
             xp=xp,
             dtype=Xa.dtype,
+            device=device_of(Xa),
             row_offset=row_offset,
             allow_all_zero=not whole,
         )
@@ -193,7 +200,8 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
     def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
         xp = get_namespace(Phi)
         mean = Phi @ self.coef_
-        return mean, xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype)
+        noise = xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype, device=device_of(mean))
+        return mean, noise
 
     def _beta(self) -> float:
         return float(self.beta_)
@@ -934,14 +942,14 @@ class _BayesianModel(_ConjugateModel):
         """Return the prior over the weights as a :class:`GaussianPosterior`."""
         check_is_fitted(self, "posterior_")
         xp = get_namespace(self.coef_)
-        M, dtype = self.coef_.shape[0], self.coef_.dtype
-        mean, cov = self._prior_moments(M, xp=xp, dtype=dtype)
+        M, dtype, device = self.coef_.shape[0], self.coef_.dtype, device_of(self.coef_)
+        mean, cov = self._prior_moments(M, xp=xp, dtype=dtype, device=device)
         return GaussianPosterior(
-            xp.zeros(M, dtype=dtype) if mean is None else mean,
-            xp.eye(M, dtype=dtype) / self.alpha_ if cov is None else cov,
+            xp.zeros(M, dtype=dtype, device=device) if mean is None else mean,
+            xp.eye(M, dtype=dtype, device=device) / self.alpha_ if cov is None else cov,
         )
 
-    def _prior_moments(self, M: int, *, xp: Any, dtype: Any) -> tuple[Any, Any]:
+    def _prior_moments(self, M: int, *, xp: Any, dtype: Any, device: Any) -> tuple[Any, Any]:
         return None, None
 
     def _set_posterior(self, mean: Any, cov: Any) -> None:
@@ -1026,21 +1034,24 @@ class BayesianRegression(_BayesianModel):
         self.prior_mean = prior_mean
         self.prior_cov = prior_cov
 
-    def _prior_moments(self, M: int, *, xp: Any, dtype: Any) -> tuple[Any, Any]:
+    def _prior_moments(self, M: int, *, xp: Any, dtype: Any, device: Any) -> tuple[Any, Any]:
         mean = cov = None
         if self.prior_mean is not None:
-            mean = xp.astype(check_array(self.prior_mean, "prior_mean", ndim=1, xp=xp), dtype)
+            mean = check_array(self.prior_mean, "prior_mean", ndim=1, xp=xp, device=device)
+            mean = xp.astype(mean, dtype)
             if mean.shape != (M,):
                 raise ValueError(f"prior_mean must have shape ({M},), got {mean.shape}")
         if self.prior_cov is not None:
-            cov = xp.astype(check_array(self.prior_cov, "prior_cov", xp=xp), dtype)
+            cov = xp.astype(check_array(self.prior_cov, "prior_cov", xp=xp, device=device), dtype)
             if cov.shape != (M, M):
                 raise ValueError(f"prior_cov must have shape ({M}, {M}), got {cov.shape}")
         return mean, cov
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
         M, dtype = stats.xtx.shape[0], stats.xtx.dtype
-        prior_mean, prior_cov = self._prior_moments(M, xp=xp, dtype=dtype)
+        prior_mean, prior_cov = self._prior_moments(
+            M, xp=xp, dtype=dtype, device=device_of(stats.xtx)
+        )
         mean, cov, log_ev = posterior_from_stats(
             stats, self.alpha, self.beta, prior_mean=prior_mean, prior_cov=prior_cov, xp=xp
         )

@@ -736,12 +736,17 @@ def losses_as_nll(*, fig: Figure | None = None) -> Figure:
     return fig
 
 
+# Precisions are positive and skewed: near-Gaussian on the log scale, which is how they are shown.
+_LOG_SCALE = {"alpha": r"$\ln\alpha$", "beta": r"$\ln\beta$"}
+
+
 def _posterior_draws(model: Any) -> Any:
-    """Return the ``posterior`` group of a fitted PyMCRegression as an xarray Dataset."""
+    """Return the ``posterior`` group of a fitted draws-based model as an xarray Dataset."""
     idata = getattr(model, "idata_", None)
     if idata is None:
         raise TypeError(
-            f"model must be a fitted PyMCRegression (with idata_); got {type(model).__name__}"
+            f"model must be a fitted PyMCRegression or FullBayesRegression (with idata_); "
+            f"got {type(model).__name__}"
         )
     return idata["posterior"].to_dataset()
 
@@ -749,7 +754,7 @@ def _posterior_draws(model: Any) -> Any:
 def posterior_pairs(
     model: Any, *, max_weights: int = 3, fig: Figure | None = None
 ) -> Figure:
-    r"""Return a Figure with the pairwise posterior draws of a fitted PyMCRegression.
+    r"""Return a Figure with the pairwise posterior draws of a fitted draws-based model.
 
     The hyperparameters are shown as :math:`\ln\alpha` and :math:`\ln\beta` (positive and
     skewed, they are near-Gaussian on the log scale), followed by the first ``max_weights``
@@ -759,7 +764,7 @@ def posterior_pairs(
 
     Parameters
     ----------
-    model : PyMCRegression
+    model : PyMCRegression or FullBayesRegression
         Fitted.
     max_weights : int, default 3
         How many weights to include (0 for the hyperparameters only).
@@ -771,10 +776,7 @@ def posterior_pairs(
     """
     check_value("max_weights", max_weights, NONNEGATIVE_INT)
     post = _posterior_draws(model)
-    columns = {
-        r"$\ln\alpha$": np.log(post["alpha"].values.ravel()),
-        r"$\ln\beta$": np.log(post["beta"].values.ravel()),
-    }
+    columns = {label: np.log(post[name].values.ravel()) for name, label in _LOG_SCALE.items()}
     w = post["w"]
     for name in w["feature"].values[:max_weights]:
         columns[f"$w$[{name}]"] = w.sel(feature=name).values.ravel()
@@ -802,16 +804,19 @@ def posterior_pairs(
 def trace(
     model: Any, var_names: Sequence[str] = ("alpha", "beta", "w"), *, fig: Figure | None = None
 ) -> Figure:
-    """Return a Figure with the draws and marginal densities of a fitted PyMCRegression.
+    r"""Return a Figure with the draws and marginal densities of a fitted draws-based model.
 
     One row per scalar (``alpha``, ``beta``, ``sigma``, ``nu``) and one per weight, labelled
-    ``w[<feature>]``: on the left the density of each chain's draws (a histogram outline),
-    on the right the chains' draws in order. Chains that agree overlap on the left and mix
-    on the right. For ArviZ's own plots, pass ``model.idata_`` to ``arviz_plots``.
+    ``w[<feature>]``; the precisions are shown as :math:`\ln\alpha` and :math:`\ln\beta`
+    (under a vague hyperprior a few draws of :math:`\alpha` are orders of magnitude above the
+    rest, which would flatten the plot on the linear scale). On the left the density of each
+    chain's draws (a histogram outline), on the right the chains' draws in order. Chains that
+    agree overlap on the left and mix on the right. For ArviZ's own plots, pass
+    ``model.idata_`` to ``arviz_plots``.
 
     Parameters
     ----------
-    model : PyMCRegression
+    model : PyMCRegression or FullBayesRegression
         Fitted.
     var_names : sequence of str, default ("alpha", "beta", "w")
         Posterior variables to show.
@@ -835,6 +840,8 @@ def trace(
         da = post[name]
         if "feature" in da.dims:
             rows += [(f"{name}[{f}]", da.sel(feature=f).values) for f in da["feature"].values]
+        elif name in _LOG_SCALE:
+            rows.append((_LOG_SCALE[name], np.log(da.values)))
         else:
             rows.append((name, da.values))
     fig = _figure(fig, (9.0, 1.5 * len(rows) + 0.6))

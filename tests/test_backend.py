@@ -93,3 +93,94 @@ def test_fit_and_predict_never_copy_an_array_to_the_host(estimator, monkeypatch)
     assert type(mean) is type(X) and type(std) is type(X)
     if hasattr(model, "sample_functions"):
         assert type(model.sample_functions(X, 3, random_state=0)) is type(X)
+
+
+# A second device: array-api-strict's "device1" refuses to combine with its default device,
+# as CuPy data on a second GPU does with arrays made on the first. Every array the code
+# makes (a bias column, an identity prior, a start grid, weights given as a list) must be
+# made where the data is.
+_ON_DEVICE = {
+    "MLERegression": lambda basis: bf.MLERegression(basis),
+    "MAPRegression": lambda basis: bf.MAPRegression(basis, alpha=1e-3),
+    "BayesianRegression": lambda basis: bf.BayesianRegression(basis, alpha=2.0, beta=10.0),
+    "BayesianRegression(prior)": lambda basis: bf.BayesianRegression(
+        basis, prior_mean=[0.1] * 4, prior_cov=np.eye(4).tolist()
+    ),
+    "EvidenceRegression": lambda basis: bf.EvidenceRegression(basis),
+}
+
+
+@pytest.mark.parametrize("name", list(_ON_DEVICE))
+def test_estimators_compute_on_the_data_device(name):
+    device = xps.Device("device1")
+    x, t = bf.datasets.sinusoid(40, seed=0)
+    weights = np.random.default_rng(0).integers(1, 4, size=40).astype(float)
+    basis = bf.basis.Polynomial(3)
+    on_device = _ON_DEVICE[name](basis).fit(
+        xps.asarray(x, device=device), xps.asarray(t, device=device),
+        sample_weight=weights.tolist(),
+    )
+    on_host = _ON_DEVICE[name](basis).fit(x, t, sample_weight=weights)
+    grid = np.linspace(0.0, 1.0, 7)
+    X_new = xps.asarray(grid, device=device)
+    mean, std = on_device.predict(X_new, return_std=True)
+    assert mean.device == device and std.device == device
+    expected_mean, expected_std = on_host.predict(grid, return_std=True)
+    np.testing.assert_allclose(np.from_dlpack(mean), expected_mean, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(np.from_dlpack(std), expected_std, rtol=1e-10)
+    assert on_device.predictive(X_new).interval(0.9)[0].device == device
+    if hasattr(on_device, "sample_functions"):
+        assert on_device.sample_functions(X_new, 2, random_state=0).device == device
+    if hasattr(on_device, "prior"):
+        assert on_device.prior().mean.device == device
+
+
+def test_an_array_on_another_device_is_named():
+    device = xps.Device("device1")
+    x, t = bf.datasets.sinusoid(20, seed=0)
+    model = bf.EvidenceRegression()
+    with pytest.raises(ValueError, match=r"sample_weight is on device .*device1.* one device"):
+        model.fit(xps.asarray(x), xps.asarray(t), sample_weight=xps.ones(20, device=device))
+    assert not hasattr(model, "coef_")  # refused before any work
+
+
+def test_jacobians_and_fixed_gamma_on_the_data_device():
+    from bayesfit.compare import _fixed_gamma
+    from bayesfit.nn import activations
+
+    device = xps.Device("device1")
+    z = xps.asarray(np.random.default_rng(0).normal(size=(4, 3)), device=device)
+    for jacobian in (activations.softmax_grad, activations.log_softmax_grad):
+        assert jacobian(z).shape == (4, 3, 3) and jacobian(z).device == device
+    x, t = bf.datasets.sinusoid(30, seed=0)
+    model = bf.EvidenceRegression(bf.basis.Polynomial(3))
+    model.fit(xps.asarray(x, device=device), xps.asarray(t, device=device))
+    # gamma = sum of beta lambda / (alpha + beta lambda) over the eigenvalues of Phi^T Phi
+    lam = np.linalg.eigvalsh(np.from_dlpack(model.stats_.xtx))
+    assert _fixed_gamma(model, 2.0, 5.0) == pytest.approx(np.sum(5 * lam / (2 + 5 * lam)))
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize(
+    "make",
+    [bf.MLEClassifier, lambda: bf.MAPClassifier(alpha=0.5),
+     lambda: bf.BayesianClassifier(alpha=0.5), bf.EvidenceClassifier],
+    ids=["mle", "map", "bayes", "evidence"],
+)
+def test_classifiers_compute_on_the_data_device(make, K):
+    device = xps.Device("device1")
+    rng = np.random.default_rng(K)
+    X = rng.normal(size=(150, 2))
+    logits = np.c_[np.zeros(150), X @ rng.normal(size=(2, K - 1))]
+    y = (np.cumsum(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), 1)
+         > rng.random((150, 1))).argmax(1)
+    weights = rng.integers(1, 4, size=150).astype(float)
+    on_device = make().fit(xps.asarray(X, device=device), xps.asarray(y, device=device),
+                           sample_weight=weights.tolist())
+    on_host = make().fit(X, y, sample_weight=weights)
+    X_new = xps.asarray(X[:9], device=device)
+    proba = on_device.predict_proba(X_new)
+    assert proba.device == device and on_device.decision_function(X_new).device == device
+    assert on_device.predict(X_new).device == device
+    np.testing.assert_allclose(np.from_dlpack(proba), on_host.predict_proba(X[:9]),
+                               rtol=1e-9, atol=1e-12)

@@ -15,6 +15,7 @@ import warnings
 
 import array_api_compat
 import numpy as np
+import pandas as pd
 import pytest
 
 import bayesfit as bf
@@ -140,7 +141,9 @@ def test_cli_model_json_loads_back(tmp_path, capsys, method):
     restored = bf.from_dict(json.loads((out / "model.json").read_text()))
     direct = {"mle": bf.MLERegression, "map": bf.MAPRegression, "bayes": bf.BayesianRegression,
               "evidence": bf.EvidenceRegression}[method](bf.basis.Polynomial(3)).fit(x, t)
-    _assert_identical(_outputs(restored, X_NEW), _outputs(direct, X_NEW))
+    assert list(restored.feature_names_in_) == ["x"]  # the CSV's column, kept by model.json
+    named = pd.DataFrame({"x": X_NEW})
+    _assert_identical(_outputs(restored, named), _outputs(direct, X_NEW))
 
 
 def _fitted_dict():

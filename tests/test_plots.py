@@ -339,21 +339,35 @@ def test_trace_figure_has_a_row_per_variable(pymc_model):
     fig = bf.plots.trace(pymc_model, var_names=["alpha", "beta"])
     axes = np.array(fig.axes).reshape(2, 2)  # a row per variable: density, draws
     chains = pymc_model.idata_["posterior"].sizes["chain"]
-    for row, name in enumerate(["alpha", "beta"]):
-        assert axes[row, 0].get_ylabel() == name
+    for row, name in enumerate(["alpha", "beta"]):  # precisions on the log scale
+        assert axes[row, 0].get_ylabel() == rf"$\ln\{name}$"
         assert len(axes[row, 1].get_lines()) == chains  # one line of draws per chain
         draws = pymc_model.idata_["posterior"][name].values
-        np.testing.assert_array_equal(axes[row, 1].get_lines()[0].get_ydata(), draws[0])
+        np.testing.assert_allclose(axes[row, 1].get_lines()[0].get_ydata(), np.log(draws[0]))
     plt.close(fig)
     fig = bf.plots.trace(pymc_model)  # a row per weight, labelled by its feature
     names = list(pymc_model.idata_["posterior"]["feature"].values)
-    assert [ax.get_ylabel() for ax in fig.axes[::2]] == ["alpha", "beta",
+    assert [ax.get_ylabel() for ax in fig.axes[::2]] == [r"$\ln\alpha$", r"$\ln\beta$",
                                                         *(f"w[{n}]" for n in names)]
     plt.close(fig)
     with pytest.raises(ValueError, match="var_names must be a sequence of posterior variables"):
         bf.plots.trace(pymc_model, var_names=["gamma"])
     with pytest.raises(TypeError, match="model must be a fitted PyMCRegression"):
         bf.plots.posterior_pairs(bf.BayesianRegression())
+
+
+def test_trace_draws_a_full_bayes_posterior():
+    import bayesfit as bf
+    from bayesfit.basis import Polynomial
+
+    x, t = bf.datasets.sinusoid(20, seed=1)
+    model = bf.FullBayesRegression(basis=Polynomial(2), draws=200, chains=2, random_seed=0)
+    fig = bf.plots.trace(model.fit(x, t))  # exact draws: the same figure as NUTS's
+    assert [ax.get_ylabel() for ax in fig.axes[::2]] == [
+        r"$\ln\alpha$", r"$\ln\beta$", "w[intercept]", "w[x0]", "w[x0^2]"]
+    beta = model.idata_["posterior"]["beta"].values
+    np.testing.assert_allclose(fig.axes[3].get_lines()[1].get_ydata(), np.log(beta[1]))
+    plt.close(fig)
 
 
 # -- classification ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from bayesfit import _special
-from bayesfit._backend import get_namespace
+from bayesfit._backend import device_of, get_namespace
 from bayesfit._validation import NONNEGATIVE, as_floating, as_numeric, check_value
 
 __all__ = [
@@ -344,7 +344,7 @@ def softmax_grad(z: Any, grad_output: Any = None, axis: int = -1) -> Any:
     if grad_output is not None:
         return _special.softmax_vjp(z, grad_output, axis=axis, xp=xp)
     s = xp.moveaxis(_special.softmax(z, axis=axis, xp=xp), axis, -1)
-    eye = xp.eye(s.shape[-1], dtype=s.dtype)
+    eye = xp.eye(s.shape[-1], dtype=s.dtype, device=device_of(s))
     return s[..., :, None] * (eye - s[..., None, :])
 
 
@@ -411,7 +411,7 @@ def log_softmax_grad(z: Any, grad_output: Any = None, axis: int = -1) -> Any:
     if grad_output is not None:
         return grad_output - s * xp.sum(grad_output, axis=axis, keepdims=True)
     s = xp.moveaxis(s, axis, -1)
-    eye = xp.eye(s.shape[-1], dtype=s.dtype)
+    eye = xp.eye(s.shape[-1], dtype=s.dtype, device=device_of(s))
     return eye - s[..., None, :]
 
 
