@@ -18,7 +18,12 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
     "PyMCRegression": "bayesfit.pymc_models",
+    "MLEClassifier": "bayesfit.classify",
+    "MAPClassifier": "bayesfit.classify",
+    "BayesianClassifier": "bayesfit.classify",
+    "EvidenceClassifier": "bayesfit.classify",
     "FullBayesRegression": "bayesfit.fullbayes",
+    "FullBayesClassifier": "bayesfit.classify",
 }
 
 

@@ -62,7 +62,7 @@ from typing import Any, NamedTuple
 
 import array_api_compat
 
-from bayesfit._linalg import cholesky, solve_lower, solve_lower_transpose
+from bayesfit._linalg import cholesky, cholesky_solve, solve_lower, solve_lower_transpose
 
 __all__ = [
     "CDResult",
@@ -261,7 +261,7 @@ class _Solver:
             except ValueError:
                 return False
             rhs = xp.take(self.b, idx) - l1 * signs
-            target = solve_lower_transpose(L, solve_lower(L, rhs, xp=xp), xp=xp)
+            target = cholesky_solve(L, rhs, xp=xp)
             crossed = target * signs <= 0.0
             if l1 == 0.0 or not bool(xp.any(crossed)):  # without L1 the orthants are moot
                 for k, j in enumerate(active):

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bayesfit._backend import to_numpy
-
-__all__ = ["RegressionSummary"]
-from dataclasses import dataclass
-
-from bayesfit._backend import get_namespace
+from bayesfit._backend import get_namespace, to_numpy
 
 __all__ = ["LooResult", "RegressionSummary"]
 

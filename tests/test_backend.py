@@ -168,3 +168,29 @@ def test_jacobians_and_fixed_gamma_on_the_data_device():
     # gamma = sum of beta lambda / (alpha + beta lambda) over the eigenvalues of Phi^T Phi
     lam = np.linalg.eigvalsh(np.from_dlpack(model.stats_.xtx))
     assert _fixed_gamma(model, 2.0, 5.0) == pytest.approx(np.sum(5 * lam / (2 + 5 * lam)))
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize(
+    "make",
+    [bf.MLEClassifier, lambda: bf.MAPClassifier(alpha=0.5),
+     lambda: bf.BayesianClassifier(alpha=0.5), bf.EvidenceClassifier],
+    ids=["mle", "map", "bayes", "evidence"],
+)
+def test_classifiers_compute_on_the_data_device(make, K):
+    device = xps.Device("device1")
+    rng = np.random.default_rng(K)
+    X = rng.normal(size=(150, 2))
+    logits = np.c_[np.zeros(150), X @ rng.normal(size=(2, K - 1))]
+    y = (np.cumsum(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), 1)
+         > rng.random((150, 1))).argmax(1)
+    weights = rng.integers(1, 4, size=150).astype(float)
+    on_device = make().fit(xps.asarray(X, device=device), xps.asarray(y, device=device),
+                           sample_weight=weights.tolist())
+    on_host = make().fit(X, y, sample_weight=weights)
+    X_new = xps.asarray(X[:9], device=device)
+    proba = on_device.predict_proba(X_new)
+    assert proba.device == device and on_device.decision_function(X_new).device == device
+    assert on_device.predict(X_new).device == device
+    np.testing.assert_allclose(np.from_dlpack(proba), on_host.predict_proba(X[:9]),
+                               rtol=1e-9, atol=1e-12)

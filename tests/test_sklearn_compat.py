@@ -56,6 +56,37 @@ def test_estimators_pass_check_estimator(estimator, check):
     check(estimator)
 
 
+# The evidence is rightly maximised at alpha -> inf on the checks' noise data; their blobs are
+# separable, which the MLE rightly reports.
+@pytest.mark.filterwarnings("ignore::bayesfit.NumericalWarning")
+@pytest.mark.filterwarnings("ignore::bayesfit.ConvergenceWarning")
+@parametrize_with_checks(
+    [bf.MLEClassifier(), bf.MAPClassifier(), bf.BayesianClassifier(), bf.EvidenceClassifier()],
+    expected_failed_checks=lambda est: EXPECTED,
+)
+def test_classifiers_pass_check_estimator(estimator, check):
+    check(estimator)
+
+
+# MCMC: a weighted and a repeated data set give posteriors equal in distribution, draws that
+# differ. About two minutes of sampling (some 150 short fits), hence slow.
+FULL_BAYES_EXPECTED = {
+    **EXPECTED,
+    "check_sample_weight_equivalence_on_dense_data": "MCMC draws differ in value, not law",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::bayesfit.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PyMC: "only 50 samples per chain"
+@parametrize_with_checks(
+    [bf.FullBayesClassifier(draws=50, tune=50, chains=1, progressbar=False, random_seed=0)],
+    expected_failed_checks=lambda est: FULL_BAYES_EXPECTED,
+)
+def test_full_bayes_classifier_passes_check_estimator(estimator, check):
+    check(estimator)
+
+
 @parametrize_with_checks(
     [Identity(), Polynomial(2), GaussianRBF(3), Sigmoidal(3)],
     expected_failed_checks=lambda est: EXPECTED,
