@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import sys
 import warnings
@@ -575,6 +576,20 @@ def _fit(args: argparse.Namespace) -> None:
 # -- parser and entry point --------------------------------------------------------------------
 
 
+class _DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show an option's default unless its help already says it or there is none to show.
+
+    Options whose default depends on the others (``--x``, ``--basis``, ``--sep``) are None
+    in argparse and explain their default in words; flags default to False.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``bayesfit`` argument parser (subcommands ``compare`` and ``fit``)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -624,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
         "coefficient table and the model statistics and, with --out, write model.json "
         "(reload with bayesfit.from_dict), summary.csv, summary.md, predictions.csv and "
         "figures as PNG and SVG.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsHelpFormatter,
     )
     fit.add_argument("data", type=Path, metavar="DATA.csv", help="file with a header row")
     fit.add_argument("--y", required=True, metavar="COL",
@@ -689,6 +704,17 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):  # not a file (captured)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``bayesfit`` command line; return the exit status.
 
@@ -700,7 +726,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 for an error in the input or the fit, 2 for a usage error.
+        0 on success, 1 for an error in the input or the fit (or a reader that closed the
+        pipe early, which prints nothing), 2 for a usage error.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -711,6 +738,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", BayesfitWarning)
             args.run(args)
+    except BrokenPipeError:  # `bayesfit fit ... | head`: the reader has all it wanted
+        _silence_stdout()
+        return 1
     except (CLIError, ValueError, TypeError, OSError) as exc:
         print(f"{prefix}: error: {_one_line(exc)}", file=sys.stderr)
         return 1

@@ -467,6 +467,31 @@ def test_python_dash_m_bayesfit(tmp_path, data_csv):
     assert "compare" in proc.stdout and "fit" in proc.stdout
 
 
+def test_help_states_each_default_once(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "(default: None)" not in text and "(default: False)" not in text
+    for shown in ("(default: regress)", "(default: evidence)", "(default: 0.95)",
+                  "(default: every column but --y and --weights)", "(default 0.5)"):
+        assert text.count(shown) == 1, shown
+
+
+def test_a_reader_closing_the_pipe_ends_quietly(tmp_path):
+    x = np.linspace(0.0, 1.0, 50)
+    data, new = tmp_path / "data.csv", tmp_path / "new.csv"
+    data.write_text("x,y\n" + "".join(f"{a},{np.sin(6 * a)}\n" for a in x))
+    new.write_text("x\n" + "".join(f"{i / 20000!r}\n" for i in range(20000)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bayesfit", "fit", str(data), "--y", "y", "--predict", str(new),
+         "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    assert proc.stdout.readline().startswith(b"x,mean,sd,")  # then stop reading, like `head -1`
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1 and stderr == b""
+
+
 class _Terminal(io.StringIO):
     def isatty(self):
         return True
