@@ -265,9 +265,25 @@ def _blas_controller() -> Any:
     return ThreadpoolController()
 
 
-def single_blas_thread() -> Any:
+# Whether this thread is inside single_blas_thread() already: entering threadpoolctl's limit
+# costs ~30 us, which a loop of small solves (a lasso path) would pay on every solve.
+_one_blas_thread: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "bayesfit_one_blas_thread", default=False
+)
+
+
+@contextlib.contextmanager
+def single_blas_thread() -> Iterator[None]:
     """Return a context in which the BLAS libraries (NumPy's, SciPy's) use one thread."""
-    return _blas_controller().limit(limits=1)
+    if _one_blas_thread.get():  # nested: the limit is in force already
+        yield
+        return
+    token = _one_blas_thread.set(True)
+    try:
+        with _blas_controller().limit(limits=1):
+            yield
+    finally:
+        _one_blas_thread.reset(token)
 
 
 def small_dense_threads(order: int) -> Any:
@@ -284,7 +300,8 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
 
     The array API standard has no triangular solve, so this is the one place that reaches
     for the libraries' own: SciPy's on NumPy, CuPy's (cuBLAS ``trsm``) on CuPy. Other
-    namespaces fall back to the general ``xp.linalg.solve`` (right, at LU's cost).
+    namespaces, and batches of matrices on NumPy (which SciPy solves one by one in a Python
+    loop), fall back to the general ``xp.linalg.solve`` (right, at LU's cost).
 
     Parameters
     ----------
@@ -302,6 +319,8 @@ def solve_triangular(a: Any, b: Any, *, lower: bool, xp: ModuleType) -> Any:
     array of shape (..., M, K)
     """
     if array_api_compat.is_numpy_namespace(xp):
+        if a.ndim > 2:  # SciPy loops over a batch in Python (~25 us a matrix); LU loops in C
+            return np.linalg.solve(a, b)
         import scipy.linalg
 
         with small_dense_threads(a.shape[-1]):

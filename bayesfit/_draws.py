@@ -82,7 +82,9 @@ class DrawsRegressor(BasisRegressor):
     def _set_draws(self, idata: Any, method: str, priors: dict[str, Any]) -> None:
         """Keep ``idata`` (its posterior variables ordered) and the point summaries of its draws."""
         post = idata["posterior"]
-        order = [v for v in ("w", "alpha", "beta", "sigma", "nu") if v in post.data_vars]
+        order = [
+            v for v in ("w", "alpha", "beta", "sigma", "nu", "lambda") if v in post.data_vars
+        ]
         if list(post.data_vars) != order:
             idata["posterior"] = post.to_dataset()[order]
         self.idata_ = idata

@@ -19,9 +19,11 @@ from bayesfit._backend import linalg_errors_raise, solve_triangular
 __all__ = [
     "cholesky",
     "cholesky_inverse",
+    "cholesky_solve",
     "gaussian_kl_from_cholesky",
     "logdet_from_cholesky",
     "solve_lower",
+    "solve_lower_transpose",
 ]
 
 
@@ -64,6 +66,28 @@ def solve_lower(L: Any, b: Any, *, xp: ModuleType) -> Any:
     if b.ndim == L.ndim - 1:
         return solve_triangular(L, b[..., None], lower=True, xp=xp)[..., 0]
     return solve_triangular(L, b, lower=True, xp=xp)
+
+
+def solve_lower_transpose(L: Any, b: Any, *, xp: ModuleType) -> Any:
+    """Return :math:`L^{-T} b` for lower-triangular ``L`` of shape (..., M, M).
+
+    The back substitution after :func:`solve_lower`: together they solve :math:`L L^T x = b`,
+    and alone it maps standard normal draws to draws of covariance :math:`(L L^T)^{-1}`.
+    ``b`` has shape (..., M, K), or (..., M) for one right-hand side per matrix.
+    """
+    Lt = xp.matrix_transpose(L)
+    if b.ndim == L.ndim - 1:
+        return solve_triangular(Lt, b[..., None], lower=False, xp=xp)[..., 0]
+    return solve_triangular(Lt, b, lower=False, xp=xp)
+
+
+def cholesky_solve(L: Any, b: Any, *, xp: ModuleType) -> Any:
+    r"""Return :math:`(L L^T)^{-1} b` by a forward and a back substitution.
+
+    ``L`` is lower triangular (M, M); ``b`` has shape (M,) or (M, K). A Newton step
+    :math:`H^{-1} g` this way costs two triangular solves, not an inverse.
+    """
+    return solve_lower_transpose(L, solve_lower(L, b, xp=xp), xp=xp)
 
 
 def cholesky_inverse(L: Any, *, xp: ModuleType) -> Any:

@@ -19,7 +19,12 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "EvidenceRegression": "bayesfit.linear",
     "ARDRegression": "bayesfit.linear",
     "PyMCRegression": "bayesfit.pymc_models",
+    "MLEClassifier": "bayesfit.classify",
+    "MAPClassifier": "bayesfit.classify",
+    "BayesianClassifier": "bayesfit.classify",
+    "EvidenceClassifier": "bayesfit.classify",
     "FullBayesRegression": "bayesfit.fullbayes",
+    "FullBayesClassifier": "bayesfit.classify",
 }
 
 

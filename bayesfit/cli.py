@@ -1,7 +1,9 @@
 """The ``bayesfit`` command line: ``bayesfit compare`` and ``bayesfit fit``.
 
-``bayesfit compare`` is the MLE-vs-MAP-vs-Bayes table on PRML's sinusoid (``make demo``);
-``bayesfit fit DATA.csv`` fits one model to columns of a CSV file. Errors are one line
+``bayesfit compare`` is the MLE-vs-MAP-vs-Bayes table on PRML's sinusoid (``make demo``), or
+with ``--task classify`` the classification ladder on two overlapping clusters;
+``bayesfit fit DATA.csv`` fits one model (a regression, or with ``--task classify`` a
+classifier of a label column) to columns of a CSV file. Errors are one line
 on stderr with exit status 1 (2 for a usage error), never a traceback, and output files
 appear all together or not at all.
 """
@@ -13,6 +15,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import sys
 import warnings
@@ -37,6 +40,14 @@ _FIT_METHODS = {
     "evidence": "EvidenceRegression",
     "pymc": "PyMCRegression",
 }
+# --task classify: the same rungs of the classification ladder; "pymc" is full Bayes (NUTS)
+_CLASSIFY_METHODS = {
+    "mle": "MLEClassifier",
+    "map": "MAPClassifier",
+    "bayes": "BayesianClassifier",
+    "evidence": "EvidenceClassifier",
+    "pymc": "FullBayesClassifier",
+}
 _BASES: dict[str, tuple[Callable[[int], _basis.Basis], int]] = {
     # name -> (constructor from the number after the colon, its smallest allowed value)
     "poly": (_basis.Polynomial, 0),
@@ -50,6 +61,14 @@ _SEPARATORS = {",": ",", ";": ";", "tab": "\t", "|": "|"}
 
 class CLIError(Exception):
     """A problem with the user's input, reported as one line."""
+
+
+class _NotANumber(ValueError):
+    """A cell of a numeric column that is not a finite number (``column`` names it)."""
+
+    def __init__(self, message: str, column: str):
+        super().__init__(message)
+        self.column = column
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,14 +101,24 @@ _positive_float = _number(float, 0.0, strict=True)
 _nonneg_float = _number(float, 0.0, strict=False)
 
 
-def _level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not in (0, 1)")
-    return value
+def _fraction(*, closed: bool) -> Callable[[str], float]:
+    bounds = "[0, 1]" if closed else "(0, 1)"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (0.0 <= value <= 1.0 if closed else 0.0 < value < 1.0):  # NaN fails both
+            raise argparse.ArgumentTypeError(f"{text!r} is not in {bounds}")
+        return value
+
+    parse.__name__ = f"number in {bounds}"
+    return parse
+
+
+_level = _fraction(closed=False)  # a probability of an interval: neither 0 nor 1
+_l1_ratio = _fraction(closed=True)
 
 
 def _degrees(text: str) -> list[int]:
@@ -159,8 +188,9 @@ def read_table(
     *,
     sep: str | None = None,
     required: Sequence[str] = (),
+    labels: Sequence[str] = (),
 ) -> dict[str, np.ndarray]:
-    r"""Return numeric columns of a delimited text file with a header row, by name.
+    r"""Return numeric (and label) columns of a delimited text file with a header row, by name.
 
     Parameters
     ----------
@@ -171,6 +201,10 @@ def read_table(
     sep : str, optional
         The delimiter: ``","``, ``";"``, ``"\t"`` (or ``"tab"``) or ``"|"``; by default the
         one that splits the header and the first rows consistently.
+    required : sequence of str, optional
+        Columns that must exist (a missing one is an error even when ``columns`` is None).
+    labels : sequence of str, optional
+        Columns of class labels, read as integers if every cell is one, else as strings.
 
     Returns
     -------
@@ -181,7 +215,7 @@ def read_table(
     ValueError
         Naming the file, line and column: an unreadable or ragged file, a missing column
         (with a hint when the header looks split by another delimiter), an empty,
-        non-numeric or non-finite cell, no data rows.
+        non-numeric or non-finite cell (an empty one only in a label column), no data rows.
 
     Examples
     --------
@@ -190,6 +224,9 @@ def read_table(
     >>> _ = path.write_text("a;b\n1;2\n3;4,5\n".replace("4,5", "4.5"))
     >>> read_table(path)
     {'a': array([1., 3.]), 'b': array([2. , 4.5])}
+    >>> _ = path.write_text("a,kind\n1,cat\n3,dog\n")
+    >>> read_table(path, labels=["kind"])
+    {'a': array([1., 3.]), 'kind': array(['cat', 'dog'], dtype='<U3')}
     """
     path = Path(path)
     try:
@@ -223,7 +260,7 @@ def read_table(
     if len(rows) == 1:
         raise ValueError(f"{path} has a header but no data rows")
     positions = {name: header.index(name) for name in wanted}
-    values: dict[str, list[float]] = {name: [] for name in wanted}
+    values: dict[str, list[Any]] = {name: [] for name in wanted}
     for line, row in rows[1:]:
         if len(row) != len(header):
             raise ValueError(
@@ -231,6 +268,11 @@ def read_table(
             )
         for name, j in positions.items():
             cell = row[j].strip()
+            if name in labels:
+                if not cell:
+                    raise ValueError(f"{path} line {line}, column {name!r}: the label is empty")
+                values[name].append(cell)
+                continue
             try:
                 value = float(cell)
             except ValueError:
@@ -239,9 +281,22 @@ def read_table(
             else:
                 problem = f"{cell!r} is not a finite number"
             if not math.isfinite(value):
-                raise ValueError(f"{path} line {line}, column {name!r}: {problem}")
+                raise _NotANumber(f"{path} line {line}, column {name!r}: {problem}", name)
             values[name].append(value)
-    return {name: np.asarray(v) for name, v in values.items()}
+    return {
+        name: _labels(v) if name in labels else np.asarray(v) for name, v in values.items()
+    }
+
+
+def _labels(cells: list[str]) -> np.ndarray:
+    """Return class labels as integers if every one is (``1``, ``2.0``), else as strings."""
+    try:
+        numbers = [float(c) for c in cells]
+    except ValueError:
+        return np.asarray(cells)
+    if all(v.is_integer() and abs(v) < 2.0**53 for v in numbers):  # exact in int64
+        return np.asarray(numbers).astype(np.int64)
+    return np.asarray(cells)
 
 
 def read_columns(
@@ -296,7 +351,12 @@ def _pymc_progress(args: argparse.Namespace) -> bool:
 def _compare(args: argparse.Namespace) -> None:
     from bayesfit.compare import compare_estimators
 
+    if args.task == "classify":
+        _compare_classifiers(args)
+        return
     _check_out(args.out)
+    args.n = 10 if args.n is None else args.n
+    args.alpha = 5e-3 if args.alpha is None else args.alpha
     # PRML ch. 1: the training inputs evenly spaced, x_n = n / (N - 1); held-out x uniform
     x, t = bayesfit.datasets.sinusoid(
         args.n, noise=args.noise, seed=args.seed, evenly_spaced=True
@@ -340,22 +400,76 @@ def _compare(args: argparse.Namespace) -> None:
             print(f"\nwrote {len(written)} files to {args.out}")
 
 
+def _compare_classifiers(args: argparse.Namespace) -> None:
+    from bayesfit.compare import compare_classifiers
+
+    _check_out(args.out)
+    n = 20 if args.n is None else args.n
+    alpha = 1.0 if args.alpha is None else args.alpha
+    X, y = bayesfit.datasets.overlapping_clusters(n, seed=args.seed)
+    X_test, y_test = bayesfit.datasets.overlapping_clusters(args.n_test, seed=args.seed + 1)
+    methods = ["mle", "map", "laplace", "evidence"] + (["fullbayes"] if args.pymc else [])
+    report = compare_classifiers(
+        X, y, X_test, y_test, alpha=alpha, methods=methods,
+        fullbayes_options=(
+            {"random_seed": args.seed, "progressbar": _pymc_progress(args)} if args.pymc else None
+        ),
+        progress=_progress(args),
+    )
+    if not args.quiet:
+        print(
+            f"Two overlapping Gaussian clusters (bayesfit.datasets.overlapping_clusters): {n} "
+            f"training points, {args.n_test} test points (seeds {args.seed} and "
+            f"{args.seed + 1}); MAP and Laplace use alpha={alpha:g}\n"
+        )
+    print(report.to_markdown(), end="")
+    if not args.quiet:
+        for note in report.warnings:
+            print(f"bayesfit compare: warning: {note}", file=sys.stderr)
+    if args.out is not None:
+        _use_agg()
+        from bayesfit import plots
+
+        written = report.save(args.out, figures=plots.classifier_figures(report))
+        if not args.quiet:
+            print(f"\nwrote {len(written)} files to {args.out}")
+
+
 def _fit_model(args: argparse.Namespace, n_inputs: int) -> Any:
-    spec = args.basis or ("poly:3" if n_inputs == 1 else "identity")
-    cls = getattr(bayesfit, _FIT_METHODS[args.method])
+    classify = args.task == "classify"
+    spec = args.basis or ("poly:3" if n_inputs == 1 and not classify else "identity")
+    cls = getattr(bayesfit, (_CLASSIFY_METHODS if classify else _FIT_METHODS)[args.method])
+    names = ("alpha",) if classify else ("alpha", "beta")
+    if classify and args.beta is not None:
+        raise CLIError("--beta is the noise precision of a regression; a classifier has none")
+    if args.prior is not None or args.l1_ratio is not None:
+        if classify:
+            raise CLIError("--prior and --l1-ratio apply to a regression's --method map, not to "
+                           "--task classify")
+        if args.method != "map":
+            raise CLIError(f"--prior and --l1-ratio apply to --method map, not {args.method}")
+    if args.l1_ratio is not None and args.prior != "elastic_net":
+        raise CLIError("--l1-ratio is the elastic-net prior's L1 share: add --prior elastic_net")
     precisions = {k: v for k, v in (("alpha", args.alpha), ("beta", args.beta)) if v is not None}
     if precisions and args.method not in ("map", "bayes"):
-        raise CLIError(f"--alpha and --beta apply to --method map or bayes, not {args.method}")
-    if args.method in ("map", "bayes") and len(precisions) < 2:
-        fixed = ", ".join(f"{k}={precisions.get(k, 1.0):g}" for k in ("alpha", "beta"))
+        raise CLIError(
+            f"--{' and --'.join(names)} appl{'y' if len(names) > 1 else 'ies'} to --method map "
+            f"or bayes, not {args.method}"
+        )
+    if args.method in ("map", "bayes") and len(precisions) < len(names):
+        fixed = ", ".join(f"{k}={precisions.get(k, 1.0):g}" for k in names)
+        scale = "the scale of your inputs" if classify else "the scale of your targets"
         warn(
-            f"--method {args.method} fixes {fixed} without learning them from the data; give "
-            f"--alpha and --beta on the scale of your targets, or use --method evidence",
+            f"--method {args.method} fixes {fixed} without learning {'it' if classify else 'them'}"
+            f" from the data; give --{' and --'.join(names)} on {scale}, or use --method "
+            f"evidence",
             BayesfitWarning,
         )
+    settings = {"prior": args.prior, "l1_ratio": args.l1_ratio}
+    settings = {**precisions, **{k: v for k, v in settings.items() if v is not None}}
     if args.method == "pymc":
-        precisions["progressbar"] = _pymc_progress(args)
-    return cls(_make_basis(spec), **precisions), spec
+        settings["progressbar"] = _pymc_progress(args)
+    return cls(_make_basis(spec), **settings), spec
 
 
 def _frame(table: dict[str, np.ndarray], names: Sequence[str]) -> Any:
@@ -365,12 +479,22 @@ def _frame(table: dict[str, np.ndarray], names: Sequence[str]) -> Any:
 
 
 def _predictions(model: Any, X: Any, level: float) -> Any:
-    """Return the inputs with the predictive mean, sd and ``level`` interval of each row."""
+    """Return the inputs with the predictive mean, sd and ``level`` interval of each row.
+
+    For a classifier: the predicted class and the predictive probability of each class
+    (columns ``p_<class>``).
+    """
     from bayesfit._backend import to_numpy
 
+    out = X.copy()
+    if hasattr(model, "classes_"):
+        out["predicted"] = to_numpy(model.predict(X))
+        proba = to_numpy(model.predict_proba(X))
+        for k, label in enumerate(to_numpy(model.classes_)):
+            out[f"p_{label}"] = proba[:, k]
+        return out
     p = model.predictive(X)
     lower, upper = p.interval(level)
-    out = X.copy()
     pct = f"{100 * level:g}"
     out["mean"], out["sd"] = to_numpy(p.mean), to_numpy(p.std)
     out[f"lower_{pct}"], out[f"upper_{pct}"] = to_numpy(lower), to_numpy(upper)
@@ -379,7 +503,16 @@ def _predictions(model: Any, X: Any, level: float) -> Any:
 
 def _fit_figures(model: Any, X: Any, y: Any) -> dict[str, Any]:
     from bayesfit import plots
+    from bayesfit._backend import to_numpy
 
+    if hasattr(model, "classes_"):
+        proba = to_numpy(model.predict_proba(X))
+        ax = plots.reliability_diagram(y, proba, classes=model.classes_, label="training data")
+        ax.set_title(f"{type(model).__name__}: calibration on the training data")
+        figures = {"reliability": ax.figure}
+        if X.shape[1] == 2:
+            figures["decision_boundary"] = plots.decision_boundary(model, X, y).figure
+        return figures
     if X.shape[1] == 1:
         return {"predictive": plots.predictive(model, X, y).figure}
     return {
@@ -392,7 +525,14 @@ def _fit(args: argparse.Namespace) -> None:
     _check_out(args.out)
     extra = [args.weights] if args.weights is not None else []
     wanted = None if args.x is None else [*args.x, args.y, *extra]
-    table = read_table(args.data, wanted, sep=args.sep, required=[args.y, *extra])
+    classify = args.task == "classify"
+    try:
+        table = read_table(args.data, wanted, sep=args.sep, required=[args.y, *extra],
+                           labels=[args.y] if classify else [])
+    except _NotANumber as exc:
+        if exc.column == args.y:
+            raise CLIError(f"{exc}; for a column of class labels use --task classify") from None
+        raise
     xs = args.x or [c for c in table if c not in (args.y, args.weights)]
     if not xs:
         raise CLIError(f"{args.data} has no column besides --y {args.y!r} to fit on")
@@ -408,6 +548,9 @@ def _fit(args: argparse.Namespace) -> None:
     if not args.quiet or report is sys.stdout:
         print(f"{args.data}: {args.y} on {', '.join(xs)}, basis {spec}", file=report)
         print(summary, file=report)
+        if classify:
+            print(f"training accuracy: {model.score(X, y, sample_weight=weights):.6g}",
+                  file=report)
     if new is not None and args.out is None:
         _predictions(model, new, args.level).to_csv(sys.stdout, index=False)
     if args.out is not None:
@@ -433,6 +576,20 @@ def _fit(args: argparse.Namespace) -> None:
 # -- parser and entry point --------------------------------------------------------------------
 
 
+class _DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show an option's default unless its help already says it or there is none to show.
+
+    Options whose default depends on the others (``--x``, ``--basis``, ``--sep``) are None
+    in argparse and explain their default in words; flags default to False.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``bayesfit`` argument parser (subcommands ``compare`` and ``fit``)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -451,15 +608,20 @@ def build_parser() -> argparse.ArgumentParser:
         "approximation at each polynomial degree on PRML's sinusoid; print the table and, "
         "with --out, write it as CSV and markdown with PNG and SVG figures.",
     )
-    comp.add_argument("--n", type=_positive_int, default=10, help="training points (default 10)")
+    comp.add_argument("--task", choices=("regress", "classify"), default="regress",
+                      help="regress: the sinusoid ladder (default); classify: MLE vs MAP vs "
+                      "Laplace vs evidence (vs full Bayes) on two overlapping clusters")
+    comp.add_argument("--n", type=_positive_int, default=None,
+                      help="training points (default 10; 20 with --task classify)")
     comp.add_argument("--n-test", type=_positive_int, default=1000,
                       help="held-out points (default 1000)")
     comp.add_argument("--noise", type=_nonneg_float, default=0.3,
                       help="noise standard deviation (default 0.3)")
     comp.add_argument("--degrees", type=_degrees, default=_degrees("0-9"),
                       help="polynomial degrees, e.g. 0-9 or 0,1,3,9 (default 0-9)")
-    comp.add_argument("--alpha", type=_positive_float, default=5e-3,
-                      help="prior precision for MAP and Bayes (default 5e-3)")
+    comp.add_argument("--alpha", type=_positive_float, default=None,
+                      help="prior precision for MAP and Bayes (default 5e-3; 1 with --task "
+                      "classify)")
     comp.add_argument("--beta", type=_positive_float, default=11.1,
                       help="noise precision for MAP and Bayes (default 11.1)")
     comp.add_argument("--seed", type=_nonneg_int, default=0,
@@ -473,13 +635,19 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser(
         "fit", parents=[common], help="fit one model to columns of a CSV file",
         description="Fit a regression of column Y on the --x columns of a delimited text file "
-        "(header row first), print the coefficient table and the model statistics and, with "
-        "--out, write model.json (reload with bayesfit.from_dict), summary.csv, summary.md, "
-        "predictions.csv and figures as PNG and SVG.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "(header row first), or with --task classify a classifier of its labels, print the "
+        "coefficient table and the model statistics and, with --out, write model.json "
+        "(reload with bayesfit.from_dict), summary.csv, summary.md, predictions.csv and "
+        "figures as PNG and SVG.",
+        formatter_class=_DefaultsHelpFormatter,
     )
     fit.add_argument("data", type=Path, metavar="DATA.csv", help="file with a header row")
-    fit.add_argument("--y", required=True, metavar="COL", help="target column")
+    fit.add_argument("--y", required=True, metavar="COL",
+                     help="target column (class labels with --task classify)")
+    fit.add_argument("--task", choices=("regress", "classify"), default="regress",
+                     help="regress the numbers in --y, or classify its labels (integers if "
+                     "every label is one, else strings); chosen here, not guessed from the "
+                     "column: a 0/1 column may be either")
     fit.add_argument("--x", action="append", metavar="COL[,COL...]",
                      help="input column(s), comma-separated or repeated (default: every column "
                      "but --y and --weights)")
@@ -490,13 +658,22 @@ def build_parser() -> argparse.ArgumentParser:
                      "and the first rows consistently)")
     fit.add_argument("--basis", type=_basis_spec, metavar="SPEC",
                      help=f"{_BASIS_HELP}, applied to each input column (default: poly:3 for "
-                     "one column, identity for several)")
+                     "one column, identity for several and for --task classify)")
     fit.add_argument("--method", default="evidence", choices=list(_FIT_METHODS),
-                     help="the rung of the ladder; evidence learns alpha and beta from the data")
+                     help="the rung of the ladder; evidence learns alpha (and beta) from the "
+                     "data; with --task classify, bayes is the Laplace posterior and pymc "
+                     "full Bayes")
     fit.add_argument("--alpha", type=_positive_float,
-                     help="prior precision of the weights, map and bayes (default 1)")
+                     help="prior precision of the weights (their L1 rate for --prior laplace or "
+                     "elastic_net), map and bayes (default 1)")
     fit.add_argument("--beta", type=_positive_float,
-                     help="noise precision, map and bayes (default 1)")
+                     help="noise precision, map and bayes (default 1); not for classify")
+    fit.add_argument("--prior", choices=("gaussian", "laplace", "elastic_net"),
+                     help="the weight prior of --method map: gaussian (ridge), laplace (the "
+                     "lasso: exact zeros, the bias unpenalized) or elastic_net (default "
+                     "gaussian); not for classify")
+    fit.add_argument("--l1-ratio", type=_l1_ratio, metavar="RHO",
+                     help="the L1 share of --prior elastic_net, in [0, 1] (default 0.5)")
     fit.add_argument("--level", type=_level, default=0.95,
                      help="probability of the intervals in the table and the predictions")
     fit.add_argument("--predict", type=Path, metavar="NEW.csv",
@@ -527,6 +704,17 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):  # not a file (captured)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``bayesfit`` command line; return the exit status.
 
@@ -538,7 +726,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 for an error in the input or the fit, 2 for a usage error.
+        0 on success, 1 for an error in the input or the fit (or a reader that closed the
+        pipe early, which prints nothing), 2 for a usage error.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -549,6 +738,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", BayesfitWarning)
             args.run(args)
+    except BrokenPipeError:  # `bayesfit fit ... | head`: the reader has all it wanted
+        _silence_stdout()
+        return 1
     except (CLIError, ValueError, TypeError, OSError) as exc:
         print(f"{prefix}: error: {_one_line(exc)}", file=sys.stderr)
         return 1

@@ -30,6 +30,7 @@ import numpy as np
 from bayesfit import basis as _basis
 from bayesfit._arviz import draws_group, observed_group
 from bayesfit._backend import quiet_overflow, to_numpy
+from bayesfit._bayesian_lasso import gibbs_bayesian_lasso
 from bayesfit._conjugate import (
     Eigen,
     SufficientStats,
@@ -46,12 +47,14 @@ from bayesfit._validation import (
     validate_params,
 )
 from bayesfit._warnings import warn
-from bayesfit.exceptions import NumericalWarning
+from bayesfit.exceptions import ConvergenceWarning, NumericalWarning
 from bayesfit.priors import Prior, resolve_priors
 
 __all__ = ["FullBayesRegression", "HyperPosterior", "hyper_posterior"]
 
 _LOG_2 = math.log(2.0)
+#: The priors on the weights: Gaussian (precision alpha), or the Bayesian lasso's Laplace.
+WEIGHT_PRIORS = ("gaussian", "laplace")
 #: The grid grows until its edges lie this many nats below the mode (mass beyond: ~e^-25).
 EDGE_NATS = 25.0
 #: ... and is refined (its spacing halved) until the moments move less than this.
@@ -469,6 +472,9 @@ class FullBayesRegression(DrawsRegressor):
 
     The last rung of the ladder: hyperpriors on the weight precision :math:`\alpha` and the
     noise, integrated over instead of optimised (:class:`~bayesfit.EvidenceRegression`).
+    With ``weight_prior="laplace"`` it is the Bayesian lasso (Park & Casella 2008): the
+    Laplace prior of :class:`~bayesfit.MAPRegression` ``(prior="laplace")``, scaled by the
+    noise, with a hyperprior on its rate, sampled by Gibbs.
 
     Parameters
     ----------
@@ -482,14 +488,18 @@ class FullBayesRegression(DrawsRegressor):
         objects under ``"alpha"``, ``"beta"`` *or* ``"sigma"``, and ``"nu"`` (Student-t);
         missing names take :data:`bayesfit.priors.DEFAULT_PRIORS`. The quadrature uses their
         SciPy densities (:meth:`~bayesfit.priors.Prior.to_scipy`), PyMC their PyMC twins.
+        For ``weight_prior="laplace"``: :class:`~bayesfit.priors.Gamma` priors under
+        ``"lambda"`` (on :math:`\lambda^2`, Park & Casella's conjugate choice) and ``"beta"``;
+        defaults :data:`bayesfit.priors.LASSO_PRIORS`.
     prior_mean : array of shape (M,), optional
         Prior mean :math:`m_0` of the weights; zero by default.
-    method : {"auto", "quadrature", "collapsed", "nuts"}, default "auto"
+    method : {"auto", "quadrature", "collapsed", "nuts", "gibbs"}, default "auto"
         ``"quadrature"``: exact integration over :math:`(\alpha, \beta)` on a grid and
         independent exact draws (normal likelihood). ``"collapsed"``: PyMC's NUTS on the
         same collapsed posterior, exact :math:`w` draws after. ``"nuts"``: NUTS on all of
-        :math:`(w, \alpha, \beta[, \nu])`. ``"auto"``: ``"quadrature"`` for the normal
-        likelihood, ``"nuts"`` for the Student-t.
+        :math:`(w, \alpha, \beta[, \nu])`. ``"gibbs"``: the Bayesian lasso's Gibbs sampler
+        (``weight_prior="laplace"`` only). ``"auto"``: ``"quadrature"`` for the normal
+        likelihood, ``"nuts"`` for the Student-t, ``"gibbs"`` for the Laplace prior.
     draws : int, default 1000
         Draws per chain (for the quadrature, ``chains * draws`` independent draws arranged
         as chains, so the output has the shape of an MCMC run).
@@ -500,13 +510,20 @@ class FullBayesRegression(DrawsRegressor):
         Write the pointwise ``log_likelihood`` group for ``arviz.loo`` / ``arviz.compare``;
         ``"auto"`` writes it when it holds at most 1e7 numbers (draws x points).
     tune, cores, target_accept, progressbar, nuts_sampler
-        MCMC settings, as for :class:`~bayesfit.PyMCRegression` (unused by the quadrature).
+        MCMC settings, as for :class:`~bayesfit.PyMCRegression` (unused by the quadrature;
+        the Gibbs sampler uses ``tune``, its warm-up sweeps per chain).
+    weight_prior : {"gaussian", "laplace"}, default "gaussian"
+        The prior on the weights: :math:`\mathcal N(0, \alpha^{-1} I)`, or the Laplace prior
+        :math:`p(w_j \mid \sigma, \lambda) = \frac{\lambda}{2\sigma}
+        e^{-\lambda |w_j|/\sigma}` on every weight but the bias (whose prior is flat).
 
     Attributes
     ----------
     idata_ : xarray.DataTree
         ArviZ data as :class:`~bayesfit.PyMCRegression`'s: ``posterior`` (``w`` with dims
-        ``(chain, draw, feature)``, ``alpha``, ``beta``, ``sigma``[, ``nu``]),
+        ``(chain, draw, feature)``, ``alpha``, ``beta``, ``sigma``[, ``nu``]; for the
+        Laplace prior also ``lambda``, and ``alpha`` is the Laplace rate
+        :math:`\lambda/\sigma`, :class:`~bayesfit.MAPRegression`'s ``alpha``),
         ``observed_data``, ``log_likelihood`` (see ``log_likelihood``) and
         ``sample_stats`` (for the quadrature ``lp``, the normalised log posterior density
         of :math:`(\ln\alpha, \ln\beta)` at each draw; MCMC's own statistics otherwise).
@@ -517,7 +534,7 @@ class FullBayesRegression(DrawsRegressor):
         the draws otherwise.
     log_marginal_likelihood_ : float
         :math:`\ln p(t)`, the evidence with the hyperparameters integrated out (quadrature
-        only; NaN for MCMC).
+        only; NaN for MCMC and Gibbs).
     method_ : str
         The method that ran.
     priors_ : dict
@@ -546,6 +563,12 @@ class FullBayesRegression(DrawsRegressor):
     input's array namespace (a GPU's, say); the rest is :math:`O(M^3)` on the host. A prior
     mean :math:`m_0` is handled by shifting the statistics to those of :math:`t - \Phi m_0`.
 
+    The Bayesian lasso writes the Laplace prior as a scale mixture of normals and samples
+    :math:`(\beta, w)` given the mixing scales, then the scales, then :math:`\lambda^2`
+    (:mod:`bayesfit._bayesian_lasso`): every step uses only the sufficient statistics, so a
+    draw costs :math:`O(M^3)` whatever :math:`N`. Its chains are checked as MCMC's are
+    (R-hat, bulk ESS: a :class:`~bayesfit.ConvergenceWarning` names the remedy).
+
     Examples
     --------
     >>> import bayesfit as bf
@@ -555,13 +578,17 @@ class FullBayesRegression(DrawsRegressor):
     ('quadrature', ('chain', 'draw', 'feature'))
     >>> [round(float(v), 1) for v in model.coef_]  # the truth is (-0.3, 0.5)
     [-0.3, 0.5]
+    >>> lasso = bf.FullBayesRegression(weight_prior="laplace", random_seed=0).fit(x, t)
+    >>> lasso.method_, sorted(lasso.idata_["posterior"].data_vars)
+    ('gibbs', ['alpha', 'beta', 'lambda', 'sigma', 'w'])
     """
 
     _scalar_state = ("alpha_", "beta_", "log_marginal_likelihood_")
     _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         **DrawsRegressor._parameter_constraints,
         **SAMPLER_CONSTRAINTS,
-        "method": [Options(("auto", "quadrature", "collapsed", "nuts"))],
+        "method": [Options(("auto", "quadrature", "collapsed", "nuts", "gibbs"))],
+        "weight_prior": [Options(WEIGHT_PRIORS)],
     }
 
     def __init__(
@@ -580,6 +607,7 @@ class FullBayesRegression(DrawsRegressor):
         target_accept: float = 0.8,
         progressbar: bool = True,
         nuts_sampler: str = "pymc",
+        weight_prior: str = "gaussian",
     ):
         self.basis = basis
         self.likelihood = likelihood
@@ -595,6 +623,7 @@ class FullBayesRegression(DrawsRegressor):
         self.target_accept = target_accept
         self.progressbar = progressbar
         self.nuts_sampler = nuts_sampler
+        self.weight_prior = weight_prior
 
     @unchanged_on_error
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Self:
@@ -625,10 +654,32 @@ class FullBayesRegression(DrawsRegressor):
         """
         validate_params(self, self._parameter_constraints)
         self._resolved_method()
-        resolve_priors(self.priors, self.likelihood)
+        resolve_priors(self.priors, self.likelihood, self.weight_prior)
         return super().fit(X, y, sample_weight)
 
     def _resolved_method(self) -> str:
+        if self.weight_prior == "laplace":
+            if self.likelihood != "normal":
+                raise ValueError(
+                    "weight_prior='laplace' (the Bayesian lasso) needs likelihood='normal': "
+                    "its Gibbs sampler draws the weights from a normal conditional"
+                )
+            if self.method not in ("auto", "gibbs"):
+                raise ValueError(
+                    f"weight_prior='laplace' is sampled by method='gibbs' (or 'auto'); got "
+                    f"method={self.method!r}"
+                )
+            if self.prior_mean is not None:
+                raise ValueError(
+                    "prior_mean is the Gaussian prior's mean; the Laplace prior is centred "
+                    "at 0: leave prior_mean=None with weight_prior='laplace'"
+                )
+            return "gibbs"
+        if self.method == "gibbs":
+            raise ValueError(
+                "method='gibbs' samples the Bayesian lasso: set weight_prior='laplace' (the "
+                "Gaussian prior's posterior is integrated exactly by method='quadrature')"
+            )
         if self.method == "auto":
             return "quadrature" if self.likelihood == "normal" else "nuts"
         if self.method in ("quadrature", "collapsed") and self.likelihood != "normal":
@@ -642,6 +693,8 @@ class FullBayesRegression(DrawsRegressor):
         method = self._resolved_method()
         if method == "quadrature":
             self._fit_quadrature(X, t, w, xp=xp)
+        elif method == "gibbs":
+            self._fit_gibbs(X, t, w, xp=xp)
         else:
             self._fit_mcmc(X, t, w, method)
 
@@ -662,9 +715,8 @@ class FullBayesRegression(DrawsRegressor):
         self.log_marginal_likelihood_ = math.nan
         self.stats_ = engine.stats_
 
-    def _fit_quadrature(self, X: Any, t: Any, w: Any, *, xp: Any) -> None:
-        import xarray as xr
-
+    def _host_stats(self, X: Any, t: Any, w: Any, *, xp: Any) -> SufficientStats:
+        """Return the checked float64 sufficient statistics of the data, on the host."""
         with quiet_overflow():  # an overflowing design is reported by _checked_stats
             features = self.basis_._design(X, bias=False)
         if features.dtype != xp.float64:  # float32 sums of squares lose the digits needed
@@ -674,8 +726,13 @@ class FullBayesRegression(DrawsRegressor):
             features, t, bias=self.basis_.bias, xp=xp, sample_weight=w
         )
         self._checked_stats(stats, X, t, xp=xp)
-        # the grid works on the host; the summary's residual figures too, beside coef_
-        stats = SufficientStats(to_numpy(stats.xtx), to_numpy(stats.xty), float(stats.yty), stats.n)
+        # the sampler works on the host; the summary's residual figures too, beside coef_
+        return SufficientStats(to_numpy(stats.xtx), to_numpy(stats.xty), float(stats.yty), stats.n)
+
+    def _fit_quadrature(self, X: Any, t: Any, w: Any, *, xp: Any) -> None:
+        import xarray as xr
+
+        stats = self._host_stats(X, t, w, xp=xp)
         priors = resolve_priors(self.priors, self.likelihood)
         rng = check_random_state(self.random_seed, "random_seed")
         hyper, posterior, lp = self._quadrature_draws(stats, priors, rng)
@@ -692,6 +749,43 @@ class FullBayesRegression(DrawsRegressor):
         self.alpha_ = hyper.moments["mean_alpha"]
         self.beta_ = hyper.moments["mean_beta"]
         self.log_marginal_likelihood_ = hyper.log_marginal_likelihood
+        self._store_log_likelihood(X, t_host)
+        self.stats_ = stats
+
+    def _fit_gibbs(self, X: Any, t: Any, w: Any, *, xp: Any) -> None:
+        import xarray as xr
+
+        from bayesfit.pymc_models import convergence_warnings
+
+        stats = self._host_stats(X, t, w, xp=xp)
+        priors = resolve_priors(self.priors, self.likelihood, "laplace")
+        unpenalized = (0,) if self.basis_.bias else ()
+        if not stats.n > len(unpenalized):
+            raise ValueError(
+                f"weight_prior='laplace' needs more samples than flat-prior weights (the "
+                f"bias): got {stats.n:g} sample{'' if stats.n == 1 else 's'} for "
+                f"{len(unpenalized)}, which leaves nothing to learn the noise from"
+            )
+        draws = gibbs_bayesian_lasso(
+            stats.xtx, stats.xty, float(stats.yty), stats.n,
+            unpenalized=unpenalized,
+            lambda2_prior=(priors["lambda"].a, priors["lambda"].b),
+            beta_prior=(priors["beta"].a, priors["beta"].b),
+            draws=self.draws, tune=self.tune, chains=self.chains,
+            rng=check_random_state(self.random_seed, "random_seed"),
+        )
+        draws["alpha"] = draws["lambda"] / draws["sigma"]  # the Laplace rate: MAP's alpha
+        t_host = to_numpy(t).astype(np.float64, copy=False)
+        idata = xr.DataTree.from_dict(
+            {
+                "posterior": draws_group(draws, self._feature_names(), {"method": "gibbs"}),
+                "observed_data": observed_group(t_host),
+            }
+        )
+        for message in convergence_warnings(idata, collapsed_remedy=False):
+            warn(message, ConvergenceWarning)
+        self._set_draws(idata, "gibbs", priors)
+        self.log_marginal_likelihood_ = math.nan
         self._store_log_likelihood(X, t_host)
         self.stats_ = stats
 
@@ -739,6 +833,13 @@ class FullBayesRegression(DrawsRegressor):
     def _model_statistics(self) -> dict[str, Any]:
         # the evidence with the hyperparameters integrated out, p(t) = int p(t | a, b) p(a, b)
         return {**super()._model_statistics(), "log_evidence": self.log_marginal_likelihood_}
+
+    def _summary_statistics(self) -> dict[str, Any]:
+        statistics = super()._summary_statistics()
+        post = self.idata_["posterior"]
+        if "lambda" in post.data_vars:  # the Bayesian lasso's rate, the posterior mean
+            statistics["lambda"] = float(post["lambda"].values.mean())
+        return statistics
 
 
 def _shifted(stats: SufficientStats, m0: np.ndarray) -> SufficientStats:

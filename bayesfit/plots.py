@@ -28,14 +28,21 @@ from bayesfit._validation import (
     check_value,
     check_X_y,
 )
-from bayesfit.compare import ComparisonReport, LambdaSweep, SequentialPosteriors
+from bayesfit.compare import (
+    ClassifierComparison,
+    ComparisonReport,
+    LambdaSweep,
+    SequentialPosteriors,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
+    "classifier_figures",
     "comparison_figures",
+    "decision_boundary",
     "evidence_vs_degree",
     "function_samples",
     "losses_as_nll",
@@ -43,6 +50,7 @@ __all__ = [
     "posterior_pairs",
     "predicted_vs_observed",
     "predictive",
+    "reliability_diagram",
     "residuals",
     "rms_vs_degree",
     "rms_vs_log_lambda",
@@ -853,6 +861,214 @@ def trace(
     axes[-1, 0].set_xlabel("value")
     axes[-1, 1].set_xlabel("draw")
     return fig
+
+# -- classification ------------------------------------------------------------------------------
+
+_CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_CLASS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown",
+                  "tab:pink", "tab:olive")
+
+
+def decision_boundary(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    levels: Sequence[float] = (0.1, 0.3, 0.5, 0.7, 0.9),
+    resolution: int = 150,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Return an Axes with a classifier's predictive probability over the plane (PRML fig. 4.14).
+
+    Parameters
+    ----------
+    model : fitted bayesfit classifier
+        On two input features.
+    X : array_like of shape (n, 2)
+        Inputs; the plane is drawn over their range, padded.
+    y : array_like of shape (n,), optional
+        Their labels, drawn with one marker per class.
+    levels : sequence of float, default (0.1, 0.3, 0.5, 0.7, 0.9)
+        Probability contours; the 0.5 contour (the decision boundary) is drawn heavier.
+    resolution : int, default 150
+        Grid points per axis.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Two classes: the shading and contours are :math:`p(C_1 \mid x)` of ``predict_proba``,
+    so for the Laplace rungs the moderated :math:`\sigma(\kappa(\sigma_a^2)\mu_a)`, whose
+    contours fan out away from the data where the weights are uncertain (PRML 4.5.2), while
+    the MAP's are parallel lines. More classes: each point is shaded by its most probable
+    class, and the contours are those of that class's probability.
+
+    Examples
+    --------
+    >>> import bayesfit as bf
+    >>> X, y = bf.datasets.overlapping_clusters(30, seed=0)
+    >>> ax = bf.plots.decision_boundary(bf.BayesianClassifier().fit(X, y), X, y)
+    >>> ax.get_title()
+    'BayesianClassifier'
+    """
+    if not callable(getattr(model, "predict_proba", None)) or not hasattr(model, "classes_"):
+        raise TypeError(
+            f"model must be a fitted bayesfit classifier (with predict_proba); "
+            f"got {type(model).__name__}"
+        )
+    check_value("resolution", resolution, POSITIVE_INT)
+    points = to_numpy(check_array(X, "X"))
+    if points.shape[1] != 2:
+        raise ValueError(f"X must have two features to draw the plane, got {points.shape[1]}")
+    levels = [float(v) for v in levels]
+    if not levels or any(not 0.0 < v < 1.0 for v in levels):
+        raise ValueError(f"levels must be probabilities strictly between 0 and 1; got {levels}")
+    g0, g1 = _grid(points[:, 0], resolution), _grid(points[:, 1], resolution)
+    G0, G1 = np.meshgrid(g0, g1)
+    plane = np.c_[G0.ravel(), G1.ravel()]
+    if hasattr(model, "feature_names_in_"):  # fitted on a DataFrame: ask with its columns
+        import pandas as pd
+
+        plane = pd.DataFrame(plane, columns=list(model.feature_names_in_))
+    proba = to_numpy(model.predict_proba(plane))
+    ax = _axes(ax)
+    classes = to_numpy(model.classes_)
+    if classes.shape[0] == 2:
+        P = proba[:, 1].reshape(G0.shape)
+        ax.contourf(G0, G1, P, levels=np.linspace(0.0, 1.0, 21), cmap="RdBu_r", alpha=0.55,
+                    vmin=0.0, vmax=1.0)
+        lines = ax.contour(G0, G1, P, levels=sorted(levels), colors="k",
+                           linewidths=[1.8 if v == 0.5 else 0.8 for v in sorted(levels)])
+    else:
+        top = proba.argmax(axis=1).reshape(G0.shape)
+        confidence = proba.max(axis=1).reshape(G0.shape)
+        from matplotlib.colors import ListedColormap
+
+        cmap = ListedColormap(_CLASS_COLOURS[: classes.shape[0]])
+        ax.imshow(top, origin="lower", extent=(g0[0], g0[-1], g1[0], g1[-1]), cmap=cmap,
+                  alpha=0.35, aspect="auto", interpolation="nearest")
+        lines = ax.contour(G0, G1, confidence, levels=sorted(levels), colors="k",
+                           linewidths=0.8)
+    ax.clabel(lines, fmt="%.1f", fontsize="x-small")
+    if y is not None:
+        labels = np.asarray(to_numpy(y.to_numpy() if hasattr(y, "to_numpy") else y))
+        if labels.shape != (points.shape[0],):
+            raise ValueError(f"y must have one label per row of X, got shape {labels.shape}")
+        for i, c in enumerate(classes):
+            inside = labels == c
+            ax.scatter(points[inside, 0], points[inside, 1], marker=_CLASS_MARKERS[i % 8],
+                       color=_CLASS_COLOURS[i % 8], edgecolors="k", linewidths=0.4, s=28,
+                       label=str(c), zorder=3)
+        ax.legend(loc="best", fontsize="x-small", title="class", title_fontsize="x-small")
+    names = getattr(model, "feature_names_in_", ["x0", "x1"])
+    ax.set_xlabel(str(names[0]))
+    ax.set_ylabel(str(names[1]))
+    ax.set_title(type(model).__name__)
+    return ax
+
+
+def reliability_diagram(
+    y: Any,
+    proba: Any,
+    *,
+    classes: Any = None,
+    n_bins: int = 10,
+    label: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Return an Axes with observed accuracy against predicted confidence, bin by bin.
+
+    Parameters
+    ----------
+    y, proba, classes, n_bins
+        As for :func:`bayesfit.classify.calibration_bins`.
+    label : str, optional
+        Legend entry; the expected calibration error is appended to it.
+    ax : matplotlib Axes, optional
+        Call again with the same ``ax`` to compare classifiers.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    A calibrated classifier lies on the diagonal: of the predictions made with confidence
+    0.8, 80% are right. Points below it are over-confident. Marker areas grow with the
+    number of predictions in the bin.
+
+    Examples
+    --------
+    >>> import numpy as np, bayesfit as bf
+    >>> ax = bf.plots.reliability_diagram([0, 1, 1, 0], np.array([0.2, 0.9, 0.6, 0.3]))
+    >>> ax.get_xlabel()
+    'confidence (predicted probability of the predicted class)'
+    """
+    from bayesfit.classify import calibration_bins
+
+    bins = calibration_bins(y, proba, classes=classes, n_bins=n_bins)
+    ax = _axes(ax)
+    if not any(line.get_label() == "calibrated" for line in ax.get_lines()):
+        ax.plot([0.0, 1.0], [0.0, 1.0], color="0.5", ls="--", lw=1, label="calibrated")
+    filled = bins.counts > 0
+    text = f"ECE {bins.ece:.3f}"
+    line, = ax.plot(bins.confidence[filled], bins.accuracy[filled], "-",
+                    label=text if label is None else f"{label} ({text})")
+    share = bins.counts[filled] / bins.counts.sum()
+    ax.scatter(bins.confidence[filled], bins.accuracy[filled], s=10 + 300 * share,
+               color=line.get_color(), zorder=3)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlabel("confidence (predicted probability of the predicted class)")
+    ax.set_ylabel("accuracy (fraction right)")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def classifier_figures(report: ClassifierComparison) -> dict[str, Figure]:
+    """Return the figures of a classifier comparison by name.
+
+    ``"decision_boundaries"``: :func:`decision_boundary` of each rung side by side on the
+    training data (two input features only); ``"reliability"``: every rung's
+    :func:`reliability_diagram` on the held-out data in one panel.
+    ``report.save(directory, figures=classifier_figures(report))`` writes them.
+
+    Parameters
+    ----------
+    report : ClassifierComparison
+        From :func:`bayesfit.compare_classifiers`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+    """
+    if not isinstance(report, ClassifierComparison):
+        raise TypeError(f"report must be a ClassifierComparison, got {type(report).__name__}")
+    figs: dict[str, Figure] = {}
+    methods = report.methods
+    if report.X.shape[1] == 2:
+        fig = _pyplot().figure(figsize=(3.6 * len(methods), 3.6), layout="constrained")
+        axes = fig.subplots(1, len(methods), sharex=True, sharey=True, squeeze=False)[0]
+        for ax, method in zip(axes, methods, strict=True):
+            decision_boundary(report.models[method], report.X, report.y, ax=ax)
+            ax.set_title(report.labels[method])
+            if ax is not axes[-1]:
+                ax.get_legend().remove()
+        figs["decision_boundaries"] = fig
+    fig = _pyplot().figure(figsize=(5.5, 5.0), layout="constrained")
+    ax = fig.subplots()
+    for method in methods:
+        model = report.models[method]
+        reliability_diagram(report.y_test, to_numpy(model.predict_proba(report.X_test)),
+                            classes=model.classes_, n_bins=report.n_bins,
+                            label=report.labels[method], ax=ax)
+    ax.set_title(f"Held-out calibration ({report.X_test.shape[0]} points)")
+    figs["reliability"] = fig
+    return figs
+
 
 def __dir__() -> list[str]:  # the public API, not the names this module imports
     return sorted(__all__)

@@ -36,6 +36,7 @@ from bayesfit._validation import POSITIVE, Interval, check_random_state, check_v
 
 __all__ = [
     "DEFAULT_PRIORS",
+    "LASSO_PRIORS",
     "Exponential",
     "Gamma",
     "HalfCauchy",
@@ -271,9 +272,41 @@ DEFAULT_PRIORS: dict[str, Prior] = {
 
 _NOISE_KEYS = ("beta", "sigma")
 
+#: The hyperpriors of the Bayesian lasso (``FullBayesRegression(weight_prior="laplace")``):
+#: Park & Casella's (2008) conjugate Gamma on :math:`\lambda^2` under the key ``"lambda"``
+#: (shape 1: an exponential with mean 10, flat near 0 and weak against the information of a
+#: few weights), and the nearly flat Gamma on the noise precision.
+LASSO_PRIORS: dict[str, Prior] = {"lambda": Gamma(1.0, 0.1), "beta": Gamma(1e-6, 1e-6)}
 
-def resolve_priors(priors: Any, likelihood: str) -> dict[str, Prior]:
-    """Return the full prior table: the defaults updated with the user's ``priors``.
+
+_LASSO_HINTS = {
+    "sigma": "; the Gibbs sampler needs the conjugate Gamma prior on the noise precision: "
+    "give 'beta' instead",
+    "alpha": "; the Laplace prior's rate is lambda / sigma, with its prior under 'lambda'",
+}
+
+
+def _resolve_lasso_priors(priors: dict[str, Any]) -> dict[str, Prior]:
+    for key, value in priors.items():
+        if key not in LASSO_PRIORS:
+            hint = _LASSO_HINTS.get(key, "")
+            raise ValueError(
+                f"priors has an unknown name {key!r} for weight_prior='laplace'; allowed: "
+                f"lambda, beta{hint}"
+            )
+        if not isinstance(value, Gamma):
+            raise TypeError(
+                f"priors[{key!r}] must be a bayesfit.priors.Gamma for weight_prior='laplace' "
+                f"(the conjugate prior the Gibbs sampler draws from"
+                + (", on lambda^2" if key == "lambda" else "") + f"), got {value!r}"
+            )
+    return {key: priors.get(key, default) for key, default in LASSO_PRIORS.items()}
+
+
+def resolve_priors(
+    priors: Any, likelihood: str, weight_prior: str = "gaussian"
+) -> dict[str, Prior]:
+    r"""Return the full prior table: the defaults updated with the user's ``priors``.
 
     Parameters
     ----------
@@ -281,14 +314,19 @@ def resolve_priors(priors: Any, likelihood: str) -> dict[str, Prior]:
         Maps ``"alpha"`` (weight precision), one of ``"beta"`` (noise precision) or
         ``"sigma"`` (noise standard deviation, or scale of the Student-t), and ``"nu"``
         (Student-t degrees of freedom) to :class:`Prior` objects. Missing keys take the
-        defaults.
+        defaults. For ``weight_prior="laplace"``: ``"lambda"`` (a :class:`Gamma` on
+        :math:`\lambda^2`) and ``"beta"`` (a :class:`Gamma`), defaults
+        :data:`LASSO_PRIORS`.
     likelihood : {"normal", "student_t"}
+    weight_prior : {"gaussian", "laplace"}, default "gaussian"
+        The prior on the weights: Gaussian with precision :math:`\alpha`, or the Bayesian
+        lasso's Laplace prior with rate :math:`\lambda/\sigma`.
 
     Returns
     -------
     dict
         Keys ``"alpha"``, exactly one of ``"beta"``/``"sigma"``, and ``"nu"`` for the
-        Student-t likelihood.
+        Student-t likelihood; ``"lambda"`` and ``"beta"`` for the Laplace prior.
 
     Raises
     ------
@@ -307,6 +345,8 @@ def resolve_priors(priors: Any, likelihood: str) -> dict[str, Prior]:
     priors = {} if priors is None else priors
     if not isinstance(priors, dict):
         raise TypeError(f"priors must be a dict of bayesfit.priors objects, got {priors!r}")
+    if weight_prior == "laplace":
+        return _resolve_lasso_priors(priors)
     allowed = ("alpha", *_NOISE_KEYS) + (("nu",) if likelihood == "student_t" else ())
     for key, value in priors.items():
         if key not in allowed:

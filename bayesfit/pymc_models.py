@@ -548,7 +548,7 @@ def _sample(model: Any, *, cores: int, chains: int, **kwargs: Any) -> Any:
         return pm.sample(model=model, cores=cores, chains=chains, **kwargs)
 
 
-def convergence_warnings(idata: Any) -> list[str]:
+def convergence_warnings(idata: Any, *, collapsed_remedy: bool = True) -> list[str]:
     """Return one message per failed MCMC check of ``idata``'s posterior (empty when fine).
 
     Checks: rank-normalised split R-hat above :data:`RHAT_MAX` (with two or more chains),
@@ -561,6 +561,9 @@ def convergence_warnings(idata: Any) -> list[str]:
     idata : xarray.DataTree
         With a ``posterior`` group (dims ``chain, draw, ...``) and, optionally,
         ``sample_stats`` with the per-draw flag ``diverging``.
+    collapsed_remedy : bool, default True
+        Name ``method='collapsed'`` as a remedy for a low ESS (not where it cannot run: the
+        Bayesian lasso's Gibbs sampler).
 
     Returns
     -------
@@ -579,9 +582,10 @@ def convergence_warnings(idata: Any) -> list[str]:
         )
     ess_name, ess = _worst(az.ess(post, method="bulk"), largest=False)
     if ess < ESS_MIN:
+        collapsed = "; for the normal likelihood method='collapsed' mixes far better"
         messages.append(
-            f"bulk ESS is {ess:.0f} < {ESS_MIN} for {ess_name}: increase draws (or chains); "
-            f"for the normal likelihood method='collapsed' mixes far better"
+            f"bulk ESS is {ess:.0f} < {ESS_MIN} for {ess_name}: increase draws (or chains)"
+            + (collapsed if collapsed_remedy else "")
         )
     if "sample_stats" in idata.children:
         stats = idata["sample_stats"]

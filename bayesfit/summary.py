@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bayesfit._backend import to_numpy
-
-__all__ = ["RegressionSummary"]
-from dataclasses import dataclass
-
-from bayesfit._backend import get_namespace
+from bayesfit._backend import get_namespace, to_numpy
 
 __all__ = ["LooResult", "RegressionSummary"]
 
@@ -60,8 +56,9 @@ class RegressionSummary:
         target for a fit of several targets.
     level : float
         The probability of the intervals ``lower`` to ``upper``.
-    interval : str
-        What kind of interval they are (``"confidence"``, ``"credible"``).
+    interval : str or None
+        What kind of interval they are (``"confidence"``, ``"credible"``); None where the
+        estimator has none (``std_error``, ``lower`` and ``upper`` are then NaN).
 
     Examples
     --------
@@ -80,7 +77,7 @@ class RegressionSummary:
         coefficients: Any,
         statistics: dict[str, Any],
         level: float,
-        interval: str,
+        interval: str | None,
     ):
         self.title = title
         self.coefficients = coefficients
@@ -96,7 +93,7 @@ class RegressionSummary:
         columns: dict[str, Any],
         statistics: dict[str, Any],
         level: float,
-        interval: str,
+        interval: str | None,
         *,
         index_names: Sequence[str] = ("feature",),
     ) -> RegressionSummary:
@@ -138,6 +135,11 @@ class RegressionSummary:
         rule = "-" * len(line(header))
         stats = [f"{k}: {_format(v)}" for k, v in self.statistics.items() if _shown(v)]
         pct = f"{100 * self.level:g}%"
+        what = (
+            f"lower, upper: {pct} {self.interval} interval"
+            if self.interval is not None
+            else "std_error, lower, upper: not defined for this estimator (NaN)"
+        )
         return "\n".join(
             [
                 self.title,
@@ -146,7 +148,7 @@ class RegressionSummary:
                 rule,
                 *(line(r) for r in rows),
                 rule,
-                f"lower, upper: {pct} {self.interval} interval",
+                what,
                 *stats,
             ]
         )

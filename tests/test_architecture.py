@@ -87,9 +87,9 @@ def test_every_warning_goes_through_the_one_helper():
     assert offenders == []
 
 
-PUBLIC_MODULES = ["basis", "compare", "datasets", "exceptions", "fullbayes", "info", "linear",
-                  "losses", "plots", "posterior", "priors", "pymc_models", "streaming", "summary",
-                  "nn.activations", "nn.gradcheck", "nn.heads", "nn.mlp", "nn.optim",
+PUBLIC_MODULES = ["basis", "classify", "compare", "datasets", "exceptions", "fullbayes", "info",
+                  "linear", "losses", "plots", "posterior", "priors", "pymc_models", "streaming",
+                  "summary", "nn.activations", "nn.gradcheck", "nn.heads", "nn.mlp", "nn.optim",
                   "nn.schedules", "nn.train"]
 
 

@@ -102,6 +102,11 @@ def test_fit_and_predict_never_copy_an_array_to_the_host(estimator, monkeypatch)
 _ON_DEVICE = {
     "MLERegression": lambda basis: bf.MLERegression(basis),
     "MAPRegression": lambda basis: bf.MAPRegression(basis, alpha=1e-3),
+    "MAPRegression(laplace)": lambda basis: bf.MAPRegression(basis, prior="laplace", alpha=0.05,
+                                                             beta=10.0),
+    "MAPRegression(elastic_net)": lambda basis: bf.MAPRegression(
+        basis, prior="elastic_net", alpha=0.05, beta=10.0, l1_ratio=0.5
+    ),
     "BayesianRegression": lambda basis: bf.BayesianRegression(basis, alpha=2.0, beta=10.0),
     "BayesianRegression(prior)": lambda basis: bf.BayesianRegression(
         basis, prior_mean=[0.1] * 4, prior_cov=np.eye(4).tolist()
@@ -153,8 +158,13 @@ def test_estimators_compute_on_the_data_device(name):
     assert on_device.predictive(X_new).interval(0.9)[0].device == device
     if hasattr(on_device, "sample_functions"):
         assert on_device.sample_functions(X_new, 2, random_state=0).device == device
-    if hasattr(on_device, "prior"):
+    if callable(getattr(on_device, "prior", None)):  # BayesianRegression's prior(); MAP's is a name
         assert on_device.prior().mean.device == device
+    if name.startswith("MAPRegression("):  # the sparse priors' warm-started path too
+        path = on_device.path([0.5, 0.05])
+        assert path.device == device
+        np.testing.assert_allclose(np.from_dlpack(path), on_host.path([0.5, 0.05]), rtol=1e-10,
+                                   atol=1e-12)
 
 
 def test_an_array_on_another_device_is_named():
@@ -180,3 +190,29 @@ def test_jacobians_and_fixed_gamma_on_the_data_device():
     # gamma = sum of beta lambda / (alpha + beta lambda) over the eigenvalues of Phi^T Phi
     lam = np.linalg.eigvalsh(np.from_dlpack(model.stats_.xtx))
     assert _fixed_gamma(model, 2.0, 5.0) == pytest.approx(np.sum(5 * lam / (2 + 5 * lam)))
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize(
+    "make",
+    [bf.MLEClassifier, lambda: bf.MAPClassifier(alpha=0.5),
+     lambda: bf.BayesianClassifier(alpha=0.5), bf.EvidenceClassifier],
+    ids=["mle", "map", "bayes", "evidence"],
+)
+def test_classifiers_compute_on_the_data_device(make, K):
+    device = xps.Device("device1")
+    rng = np.random.default_rng(K)
+    X = rng.normal(size=(150, 2))
+    logits = np.c_[np.zeros(150), X @ rng.normal(size=(2, K - 1))]
+    y = (np.cumsum(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), 1)
+         > rng.random((150, 1))).argmax(1)
+    weights = rng.integers(1, 4, size=150).astype(float)
+    on_device = make().fit(xps.asarray(X, device=device), xps.asarray(y, device=device),
+                           sample_weight=weights.tolist())
+    on_host = make().fit(X, y, sample_weight=weights)
+    X_new = xps.asarray(X[:9], device=device)
+    proba = on_device.predict_proba(X_new)
+    assert proba.device == device and on_device.decision_function(X_new).device == device
+    assert on_device.predict(X_new).device == device
+    np.testing.assert_allclose(np.from_dlpack(proba), on_host.predict_proba(X[:9]),
+                               rtol=1e-9, atol=1e-12)

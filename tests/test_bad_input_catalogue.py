@@ -176,6 +176,26 @@ for est in ("MAPRegression", "BayesianRegression"):
     for param in ("alpha", "beta"):
         value_cases(f"{est}.fit", param, BAD_POSITIVE,
                     lambda v, e=est, p=param: ESTIMATORS[e](**{p: v}).fit(x, t))
+for param, bads in {
+    "prior": {"unknown": "horseshoe", "none": None, "int": 1},
+    "l1_ratio": {"negative": -0.1, "above one": 1.5, "nan": np.nan, "string": "0.5", "none": None},
+    "penalize_bias": {"string": "yes", "int": 2},
+    "tol": BAD_POSITIVE,
+    "max_iter": BAD_POSITIVE_INT,
+}.items():
+    value_cases("MAPRegression.fit", param, bads,
+                lambda v, p=param: ESTIMATORS["MAPRegression"](prior="elastic_net",
+                                                               **{p: v}).fit(x, t))
+for prior in ("laplace", "elastic_net"):
+    for param in ("alpha", "beta"):
+        value_cases(f"MAPRegression.fit[{prior}]", param, BAD_POSITIVE,
+                    lambda v, p=param, q=prior: ESTIMATORS["MAPRegression"](
+                        prior=q, **{p: v}).fit(x, t))
+LASSO = ESTIMATORS["MAPRegression"](prior="laplace").fit(x, t)
+array_cases("MAPRegression.path", "alphas", np.array([1.0, 0.1]), lambda v: LASSO.path(v),
+            wrong_shape=np.ones((2, 2)), skip=("bool",))
+value_cases("MAPRegression.path", "alphas", {"zero": [1.0, 0.0], "negative": [-1.0]},
+            lambda v: LASSO.path(v))
 M = 3  # weights of Polynomial(2)
 array_cases("BayesianRegression.fit", "prior_mean", np.zeros(M),
             lambda v: bf.BayesianRegression(B.Polynomial(2), prior_mean=v).fit(x, t),
@@ -233,7 +253,8 @@ array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _pymc(prior_mean=
 for param, bads in {
     "likelihood": {"unknown": "laplace", "none": None},
     "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
-    "method": {"unknown": "gibbs"},
+    "method": {"unknown": "metropolis", "gibbs without weight_prior='laplace'": "gibbs"},
+    "weight_prior": {"unknown": "horseshoe", "none": None, "int": 1},
     "draws": BAD_POSITIVE_INT,
     "tune": {"negative": -1, "float": 2.5, "string": "10"},
     "chains": BAD_POSITIVE_INT,
@@ -287,7 +308,8 @@ array_cases(f"{est}.fit", "prior_mean", np.zeros(M), lambda v: _full(prior_mean=
 for param, bads in {
     "likelihood": {"unknown": "laplace", "none": None},
     "priors": {"list": [1.0], "unknown name": {"lambda": 1.0}, "not a prior": {"alpha": -1.0}},
-    "method": {"unknown": "gibbs"},
+    "method": {"unknown": "metropolis", "gibbs without weight_prior='laplace'": "gibbs"},
+    "weight_prior": {"unknown": "horseshoe", "none": None, "int": 1},
     "draws": BAD_POSITIVE_INT,
     "chains": BAD_POSITIVE_INT,
     "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
@@ -300,6 +322,18 @@ for param, bads in {
     value_cases(f"{est}.fit", param, bads, lambda v, p=param: _full(**{p: v}).fit(x, t))
 _add(f"{est}.fit", "method", "quadrature for student_t",
      lambda: _full(method="quadrature", likelihood="student_t").fit(x, t))
+# the Bayesian lasso: conjugate Gamma priors under "lambda" and "beta", Gibbs, normal noise
+for param, bads in {
+    "priors": {"sigma": {"sigma": bf.priors.HalfNormal(1.0)},
+               "alpha": {"alpha": bf.priors.Gamma(1.0, 1.0)},
+               "lambda not Gamma": {"lambda": bf.priors.HalfCauchy(1.0)},
+               "beta not Gamma": {"beta": bf.priors.LogNormal(0.0, 1.0)}},
+    "method": {"quadrature": "quadrature", "nuts": "nuts", "collapsed": "collapsed"},
+    "likelihood": {"student_t": "student_t"},
+    "prior_mean": {"zeros": np.zeros(M)},
+}.items():
+    value_cases(f"{est}.fit[laplace]", param, bads,
+                lambda v, p=param: _full(weight_prior="laplace", **{p: v}).fit(x, t))
 for method in ("predict", "predictive", "posterior_predictive"):
     array_cases(f"{est}.{method}", "X", X2, lambda v, m=method: getattr(_full_fitted(), m)(v),
                 wrong_shape=TWO_FEATURES)
@@ -542,6 +576,20 @@ value_cases("nn.MLP", "weight_decay", {"negative": -1.0, "nan": np.nan, "string"
             lambda v: nn.MLP([2, 1], weight_decay=v))
 value_cases("nn.MLP", "random_state", {"string": "0", "float": 1.5},
             lambda v: nn.MLP([2, 1], random_state=v))
+value_cases("nn.MLP", "l1", {"negative": -0.1, "nan": np.nan, "string": "0"},
+            lambda v: nn.MLP([2, 1], l1=v))
+value_cases("nn.MLP", "dropout", {"one": 1.0, "negative": -0.1, "nan": np.nan, "string": "0.5",
+                                  "too many rates": [0.1, 0.2], "a rate above 1": [1.5]},
+            lambda v: nn.MLP([2, 4, 1], dropout=v))
+for method in ("objective", "objective_and_grads"):
+    value_cases(f"nn.MLP.{method}", "masks",
+                {"not a list": np.ones((10, 4)), "wrong shape": [np.ones((10, 3))],
+                 "nan": [np.full((10, 4), np.nan)]},
+                lambda v, m=method: getattr(_mlp(dropout=0.5), m)(XN, YN, masks=v))
+value_cases("nn.MLP.dropout_masks", "random_state", BAD_RANDOM_STATE,
+            lambda v: _mlp(dropout=0.5).dropout_masks(XN, random_state=v))
+array_cases("nn.MLP.dropout_masks", "X", XN, lambda v: _mlp(dropout=0.5).dropout_masks(v),
+            wrong_shape=np.zeros((10, 3)))
 for method in ("fit", "objective", "objective_and_grads"):
     array_cases(f"nn.MLP.{method}", "X", XN,
                 lambda v, m=method: getattr(_mlp(), m)(v, YN, **({"progress": False}
@@ -629,6 +677,93 @@ array_cases("optim.SGD.step", "grads", np.ones(3),
             wrong_shape=np.ones(4), skip=("none", "string", "empty"))
 value_cases("optim.SGD.step", "grads", {"other keys": {"v": np.ones(3)}, "not a dict": 3},
             lambda v: optim.SGD().step({"w": np.ones(3)}, v))
+
+# -- the classification ladder ---------------------------------------------------------------------
+
+labels = np.array([0, 1, 0, 1, 1, 0, 1, 0])
+Xc = np.c_[x, x[::-1] ** 2]
+CLASSIFIERS = {
+    "MLEClassifier": lambda **kw: bf.MLEClassifier(**kw),
+    "MAPClassifier": lambda **kw: bf.MAPClassifier(**kw),
+    "BayesianClassifier": lambda **kw: bf.BayesianClassifier(**kw),
+    "EvidenceClassifier": lambda **kw: bf.EvidenceClassifier(**kw),
+    "FullBayesClassifier": lambda **kw: bf.FullBayesClassifier(progressbar=False, **kw),
+}
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", bf.BayesfitWarning)  # 8 points: the MLE separates them
+    FITTED_CLASSIFIERS = {name: make().fit(Xc, labels) for name, make in CLASSIFIERS.items()
+                          if name != "FullBayesClassifier"}
+for est, make in CLASSIFIERS.items():
+    entry = f"{est}.fit"
+    array_cases(entry, "X", Xc, lambda v, k=make: k().fit(v, labels), wrong_shape=X3D)
+    array_cases(entry, "y", labels, lambda v, k=make: k().fit(Xc, v),
+                wrong_shape=np.zeros((8, 2)), skip=("bool",))  # boolean labels are labels
+    _add(entry, "y", "length", lambda k=make: k().fit(Xc, labels[:-1]))
+    _add(entry, "y", "one class", lambda k=make: k().fit(Xc, np.zeros(8, int)))
+    _add(entry, "y", "continuous", lambda k=make: k().fit(Xc, t))
+    array_cases(entry, "sample_weight", np.ones(8),
+                lambda v, k=make: k().fit(Xc, labels, sample_weight=v),
+                wrong_shape=np.ones(7), skip=("none",))
+    value_cases(entry, "sample_weight", {"negative": -np.ones(8), "all zero": np.zeros(8),
+                                         "one class": labels.astype(float)},
+                lambda v, k=make: k().fit(Xc, labels, sample_weight=v))
+    value_cases(entry, "basis", {"string": "poly:3", "class": B.Polynomial},
+                lambda v, k=make: k(basis=v).fit(Xc, labels))
+for est in ("MLEClassifier", "MAPClassifier", "BayesianClassifier", "EvidenceClassifier"):
+    for param, bads in {"max_iter": BAD_POSITIVE_INT, "tol": BAD_POSITIVE}.items():
+        value_cases(f"{est}.fit", param, bads,
+                    lambda v, e=est, p=param: CLASSIFIERS[e](**{p: v}).fit(Xc, labels))
+    fitted = FITTED_CLASSIFIERS[est]
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        array_cases(f"{est}.{method}", "X", Xc, lambda v, f=fitted, m=method: getattr(f, m)(v),
+                    wrong_shape=np.zeros((8, 3)))
+    array_cases(f"{est}.score", "X", Xc, lambda v, f=fitted: f.score(v, labels),
+                wrong_shape=np.zeros((8, 3)))
+    _add(f"{est}.score", "y", "length", lambda f=fitted: f.score(Xc, labels[:-1]))
+    value_cases(f"{est}.summary", "level", {"zero": 0.0, "one": 1.0, "nan": np.nan,
+                                            "string": "0.9"},
+                lambda v, f=fitted: f.summary(level=v))
+for est in ("MAPClassifier", "BayesianClassifier"):
+    value_cases(f"{est}.fit", "alpha", BAD_POSITIVE,
+                lambda v, e=est: CLASSIFIERS[e](alpha=v).fit(Xc, labels))
+for est in ("BayesianClassifier", "EvidenceClassifier"):
+    value_cases(f"{est}.fit", "n_draws", BAD_POSITIVE_INT,
+                lambda v, e=est: CLASSIFIERS[e](n_draws=v).fit(Xc, labels))
+    value_cases(f"{est}.fit", "random_state", {"string": "seed", "float": 1.5},
+                lambda v, e=est: CLASSIFIERS[e](random_state=v).fit(Xc, labels))
+value_cases("EvidenceClassifier.fit", "alpha_init",
+            {k: v for k, v in BAD_POSITIVE.items() if k != "none"},
+            lambda v: bf.EvidenceClassifier(alpha_init=v).fit(Xc, labels))
+value_cases("EvidenceClassifier.fit", "global_search", BAD_BOOL,
+            lambda v: bf.EvidenceClassifier(global_search=v).fit(Xc, labels))
+for param, bads in {
+    "alpha_prior": {"float": 1.0, "string": "gamma"},
+    "draws": BAD_POSITIVE_INT,
+    "tune": {"negative": -1, "float": 2.5, "string": "10"},
+    "chains": BAD_POSITIVE_INT,
+    "cores": {"zero": 0, "float": 1.5},
+    "target_accept": {"zero": 0.0, "one": 1.0, "nan": np.nan, "string": "0.9"},
+    "random_seed": {"string": "seed", "float": 1.5, "legacy": np.random.RandomState(0)},
+    "progressbar": BAD_BOOL,
+    "nuts_sampler": {"unknown": "stan"},
+}.items():
+    value_cases("FullBayesClassifier.fit", param, bads,
+                lambda v, p=param: bf.FullBayesClassifier(**{p: v}).fit(Xc, labels))
+
+PROBA = np.c_[1.0 - np.linspace(0.1, 0.9, 8), np.linspace(0.1, 0.9, 8)]
+for fn in (bf.classify.calibration_bins, bf.classify.expected_calibration_error):
+    entry = f"classify.{fn.__name__}"
+    array_cases(entry, "proba", PROBA, lambda v, f=fn: f(labels, v), wrong_shape=PROBA[:-1],
+                skip=("bool",))
+    value_cases(entry, "proba", {"not probabilities": PROBA * 2, "rows not summing to 1":
+                                 PROBA * 0.5, "one column": PROBA[:, :1]},
+                lambda v, f=fn: f(labels, v))
+    value_cases(entry, "y", {"length": labels[:-1], "2-D": labels[:, None] * np.ones(2),
+                             "nan": labels.astype(float) * np.nan},
+                lambda v, f=fn: f(v, PROBA))
+    value_cases(entry, "classes", {"too few": [0], "2-D": [[0, 1]]},
+                lambda v, f=fn: f(labels, PROBA, classes=v))
+    value_cases(entry, "n_bins", BAD_POSITIVE_INT, lambda v, f=fn: f(labels, PROBA, n_bins=v))
 
 # -- datasets, streaming, compare ------------------------------------------------------------------
 
@@ -719,6 +854,36 @@ for param, bads in {
 }.items():
     value_cases("compare.sequential_posteriors", param, bads,
                 lambda v, p=param: bf.compare.sequential_posteriors(x, t, **{p: v}))
+
+value_cases("datasets.overlapping_clusters", "n", BAD_POSITIVE_INT,
+            lambda v: bf.datasets.overlapping_clusters(v))
+value_cases("datasets.overlapping_clusters", "separation",
+            {"negative": -1.0, "nan": np.nan, "string": "3"},
+            lambda v: bf.datasets.overlapping_clusters(10, separation=v))
+value_cases("datasets.overlapping_clusters", "seed", BAD_RANDOM_STATE,
+            lambda v: bf.datasets.overlapping_clusters(10, seed=v))
+CDATA = (Xc, labels, Xc, labels)
+for i, name in enumerate(("X", "y", "X_test", "y_test")):
+    def call_compare_classifiers(v, i=i):
+        args = list(CDATA)
+        args[i] = v
+        return bf.compare_classifiers(*args, methods=["map"])
+
+    if name.startswith("X"):
+        array_cases("compare_classifiers", name, Xc, call_compare_classifiers,
+                    wrong_shape=X3D)
+    else:
+        value_cases("compare_classifiers", name, {"length": labels[:-1], "none": None,
+                                                  "nan": labels * np.nan},
+                    call_compare_classifiers)
+for param, bads in {
+    "alpha": BAD_POSITIVE,
+    "methods": {"unknown": ["bogus"], "empty": []},
+    "n_bins": BAD_POSITIVE_INT,
+    "fullbayes_options": {"list": [1]},
+}.items():
+    value_cases("compare_classifiers", param, bads,
+                lambda v, p=param: bf.compare_classifiers(*CDATA, **{"methods": ["map"], p: v}))
 
 
 # -- the tests -------------------------------------------------------------------------------------

@@ -173,6 +173,54 @@ def test_every_method_on_ten_columns(diabetes, tmp_path, capsys, method):
         assert model.progressbar is False
 
 
+@pytest.mark.parametrize(("prior", "extra"), [("laplace", []),
+                                            ("elastic_net", ["--l1-ratio", "0.3"])])
+def test_sparse_map_priors_are_sklearns_lasso_and_elastic_net(diabetes, tmp_path, capsys,
+                                                              prior, extra):
+    from sklearn.linear_model import ElasticNet, Lasso
+
+    frame, paths = diabetes
+    out = tmp_path / "out"
+    alpha, beta, n = 0.015, 3.4e-4, len(frame)
+    code, stdout, err = _run(["fit", paths[","], "--y", "target", "--method", "map",
+                              "--prior", prior, *extra, "--alpha", alpha, "--beta", beta,
+                              "--out", out], capsys)
+    assert code == 0 and err == "", err
+    a = alpha / (beta * n)  # the map from the prior to scikit-learn's objective (docs/map.md)
+    reference = (Lasso(alpha=a, tol=1e-12) if prior == "laplace"
+                 else ElasticNet(alpha=a, l1_ratio=0.3, tol=1e-12))
+    reference.fit(frame[COLUMNS], frame["target"])
+    want = np.r_[reference.intercept_, reference.coef_]
+    table = pd.read_csv(out / "summary.csv", index_col=0)
+    np.testing.assert_allclose(table["estimate"], want, rtol=1e-8, atol=1e-8 * np.abs(want).max())
+    np.testing.assert_array_equal(table["estimate"] == 0, want == 0)
+    assert (want == 0).sum() >= (1 if prior == "laplace" else 0)  # the lasso zeroes age, s2, s4
+    assert table["std_error"].isna().all()
+    assert "not defined for this estimator" in stdout
+    model = bf.from_dict(json.loads((out / "model.json").read_text()))
+    assert model.prior == prior and model.l1_ratio == (0.3 if extra else 0.5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--method", "bayes", "--prior", "laplace"],
+         "--prior and --l1-ratio apply to --method map, not bayes"),
+        (["--method", "evidence", "--l1-ratio", "0.5"], "apply to --method map, not evidence"),
+        (["--method", "map", "--prior", "laplace", "--l1-ratio", "0.5"],
+         "add --prior elastic_net"),
+    ],
+)
+def test_prior_options_apply_to_map_only(diabetes, tmp_path, capsys, args, message):
+    _, paths = diabetes
+    out = tmp_path / "out"
+    code, stdout, err = _run(["fit", paths[","], "--y", "target", "--out", out, "--alpha", "1",
+                              "--beta", "1", *args], capsys)
+    assert code == 1 and stdout == ""
+    assert len(err.splitlines()) == 1 and message in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("sep", [";", "tab"])
 def test_semicolon_and_tab_files_give_the_comma_fit(diabetes, tmp_path, capsys, sep):
     _, paths = diabetes
@@ -252,6 +300,9 @@ def test_predict_new_rows(diabetes, tmp_path, capsys):
         (["--basis", "spline:3"], "unknown basis 'spline:3'"),
         (["--basis", "rbf:0"], "must be at least 1"),
         (["--level", "1.5"], "not in (0, 1)"),
+        (["--prior", "horseshoe"], "invalid choice: 'horseshoe'"),
+        (["--prior", "elastic_net", "--l1-ratio", "1.5"], "'1.5' is not in [0, 1]"),
+        (["--prior", "elastic_net", "--l1-ratio", "nan"], "'nan' is not in [0, 1]"),
         (["--sep", ":"], "invalid choice"),
     ],
 )
@@ -416,6 +467,31 @@ def test_python_dash_m_bayesfit(tmp_path, data_csv):
     assert "compare" in proc.stdout and "fit" in proc.stdout
 
 
+def test_help_states_each_default_once(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "(default: None)" not in text and "(default: False)" not in text
+    for shown in ("(default: regress)", "(default: evidence)", "(default: 0.95)",
+                  "(default: every column but --y and --weights)", "(default 0.5)"):
+        assert text.count(shown) == 1, shown
+
+
+def test_a_reader_closing_the_pipe_ends_quietly(tmp_path):
+    x = np.linspace(0.0, 1.0, 50)
+    data, new = tmp_path / "data.csv", tmp_path / "new.csv"
+    data.write_text("x,y\n" + "".join(f"{a},{np.sin(6 * a)}\n" for a in x))
+    new.write_text("x\n" + "".join(f"{i / 20000!r}\n" for i in range(20000)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bayesfit", "fit", str(data), "--y", "y", "--predict", str(new),
+         "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    assert proc.stdout.readline().startswith(b"x,mean,sd,")  # then stop reading, like `head -1`
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1 and stderr == b""
+
+
 class _Terminal(io.StringIO):
     def isatty(self):
         return True
@@ -432,3 +508,95 @@ def test_progress_display_on_a_terminal_only(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", term)
     assert main(["compare", "-q", "--degrees", "1", "--n-test", "20"]) == 0
     assert term.getvalue() == ""
+
+
+# -- classification ------------------------------------------------------------------------------
+
+
+def test_compare_classify_prints_the_ladder_and_writes_its_figures(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = _run(["compare", "--task", "classify", "--n-test", "300", "--out", out],
+                             capsys)
+    assert code == 0, err
+    X, y = bf.datasets.overlapping_clusters(20, seed=0)
+    Xt, yt = bf.datasets.overlapping_clusters(300, seed=1)
+    assert bf.compare_classifiers(X, y, Xt, yt).to_markdown() in stdout
+    assert "warning: MLE: MLEClassifier: the classes are separable" in err
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["comparison.csv", "comparison.md", "decision_boundaries.png", "decision_boundaries.svg",
+         "reliability.png", "reliability.svg"])
+
+
+def _pets_csv(tmp_path, n=40, seed=4):
+    X, y = bf.datasets.overlapping_clusters(n, seed=seed)
+    labels = np.array(["cat", "dog"])[y]
+    path = tmp_path / "pets.csv"
+    path.write_text("a;b;kind\n" + "".join(f"{float(u)!r};{float(v)!r};{k}\n"
+                                            for (u, v), k in zip(X, labels, strict=True)))
+    return path, X, labels
+
+
+def test_fit_classify_reads_labels_and_reproduces_the_library(tmp_path, capsys):
+    path, X, labels = _pets_csv(tmp_path)
+    out = tmp_path / "out"
+    code, stdout, err = _run(["fit", path, "--task", "classify", "--x", "a,b", "--y", "kind",
+                              "--method", "map", "--alpha", "0.5", "--level", "0.9",
+                              "--out", out], capsys)
+    assert code == 0, err
+    model = bf.from_dict(json.loads((out / "model.json").read_text()))
+    X = pd.DataFrame(X, columns=["a", "b"])
+    reference = bf.MAPClassifier(alpha=0.5).fit(X, labels)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
+    assert model.classes_.tolist() == ["cat", "dog"]
+    assert str(reference.summary(level=0.9)) in stdout
+    assert f"training accuracy: {reference.score(X, labels):.6g}" in stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["model.json", "summary.csv", "summary.md", "predictions.csv", "reliability.png",
+         "reliability.svg", "decision_boundary.png", "decision_boundary.svg"])
+    table = pd.read_csv(out / "predictions.csv")
+    assert list(table.columns) == ["a", "b", "kind", "predicted", "p_cat", "p_dog"]
+    np.testing.assert_allclose(table[["p_cat", "p_dog"]], reference.predict_proba(X),
+                               rtol=1e-12)
+    assert table["predicted"].tolist() == reference.predict(X).tolist()
+
+
+def test_fit_classify_weights_predict_and_errors(tmp_path, capsys):
+    path, X, labels = _pets_csv(tmp_path, n=30, seed=5)
+    counts = np.arange(30) % 3 + 1
+    weighted = tmp_path / "weighted.csv"
+    weighted.write_text("a,b,kind,n\n" + "".join(
+        f"{float(u)!r},{float(v)!r},{k},{c}\n"
+        for (u, v), k, c in zip(X, labels, counts, strict=True)))
+    new = tmp_path / "new.csv"
+    new.write_text("a,b\n0.5,-1\n-2,2\n")
+    code, stdout, err = _run(["fit", weighted, "--task", "classify", "--y", "kind",
+                              "--weights", "n", "--method", "mle", "--predict", new], capsys)
+    assert code == 0, err
+    repeated = bf.MLEClassifier().fit(np.repeat(X, counts, axis=0), np.repeat(labels, counts))
+    rows = pd.read_csv(io.StringIO(stdout))
+    np.testing.assert_allclose(rows[["p_cat", "p_dog"]],
+                               repeated.predict_proba(np.array([[0.5, -1.0], [-2.0, 2.0]])),
+                               rtol=1e-8)
+    assert "MLEClassifier" in err and "z" in err  # the table goes to stderr beside the CSV
+    code, _, err = _run(["fit", path, "--y", "kind"], capsys)
+    assert code == 1 and "'cat' is not a number" in err and "--task classify" in err
+    code, _, err = _run(["fit", path, "--task", "classify", "--y", "kind", "--beta", "2"],
+                        capsys)
+    assert code == 1 and "--beta" in err
+    code, _, err = _run(["fit", path, "--task", "classify", "--y", "kind", "--method",
+                         "evidence", "--alpha", "2"], capsys)
+    assert code == 1 and "--alpha applies to --method map or bayes" in err
+    code, _, err = _run(["fit", path, "--task", "classify", "--y", "kind", "--method", "map",
+                         "--prior", "laplace"], capsys)
+    assert code == 1 and "apply to a regression's --method map, not to --task classify" in err
+    with pytest.raises(SystemExit) as info:
+        main(["fit", str(path), "--task", "classify", "--y", "kind", "--method", "lasso"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "invalid choice: 'lasso'" in err and err.count("\n") == 1
+    code, _, err = _run(["fit", path, "--task", "classify", "--y", "kind", "--method", "map"],
+                        capsys)
+    assert code == 0 and "fixes alpha=1 without learning it" in err
+    single = tmp_path / "single.csv"
+    single.write_text("a,kind\n1,x\n2,x\n3,x\n")
+    code, _, err = _run(["fit", single, "--task", "classify", "--y", "kind"], capsys)
+    assert code == 1 and err.count("\n") == 1 and "only one class" in err

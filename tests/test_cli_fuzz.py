@@ -24,9 +24,11 @@ from bayesfit.cli import main
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 OUTPUTS = {"model.json", "predictions.csv", "predictive.png", "predictive.svg", "summary.csv",
            "summary.md"}
+CLASSIFY_OUTPUTS = {"model.json", "predictions.csv", "reliability.png", "reliability.svg",
+                    "summary.csv", "summary.md"}
 
 
-def _run(data: bytes) -> int:
+def _run(data: bytes, task: str = "regress") -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         csv = tmp / "data.csv"
@@ -35,12 +37,14 @@ def _run(data: bytes) -> int:
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             status = main(["fit", str(csv), "--x", "x", "--y", "y", "--method", "mle",
-                           "--basis", "poly:1", "--out", str(out), "-q"])
+                           "--basis", "poly:1", "--task", task, "--out", str(out), "-q"])
         err = stderr.getvalue()
         leftovers = sorted(p.name for p in tmp.iterdir() if p.name not in ("data.csv", "out"))
         assert leftovers == [], leftovers  # no temporary or partial files beside the output
         if status == 0:
-            assert {p.name for p in out.iterdir()} == OUTPUTS
+            assert {p.name for p in out.iterdir()} == (
+                CLASSIFY_OUTPUTS if task == "classify" else OUTPUTS
+            )
             assert err == ""
             return status
         assert status == 1, (status, err)
@@ -99,6 +103,16 @@ def test_malformed_rows(header, rows, newline):
     event(f"exit status {status}")  # --hypothesis-show-statistics: both paths run
 
 
+@settings(FUZZ, max_examples=40)
+@given(
+    header=hst.sampled_from(["x,y", "x,y", "y,x", "x,y,z", "x", "\ufeffx,y", "x,x,y", ""]),
+    rows=hst.lists(ROWS, max_size=6),
+)
+def test_malformed_rows_of_labels(header, rows):
+    status = _run("\n".join([header, *rows]).encode("utf-8"), task="classify")
+    event(f"exit status {status}")  # --hypothesis-show-statistics: both paths run
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -117,3 +131,4 @@ def test_known_bad_files(data):
 
 def test_a_good_file_writes_everything():
     _run(b"x,y\n0,1\n1,3\n2,5.5\n3,7\n")
+    assert _run(b"x,y\n0,a\n1,b\n2,a\n3,b\n", task="classify") == 0

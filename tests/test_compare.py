@@ -287,3 +287,33 @@ def test_evidence_caption_says_what_the_curves_show(report):
 
 def report_data(report):
     return report.x, report.t, report.x_test, report.t_test
+
+
+# -- the classification ladder ---------------------------------------------------------------------
+
+
+def test_compare_classifiers_scores_against_scikit_learn_metrics():
+    from sklearn.metrics import accuracy_score, log_loss
+
+    X, y = bf.datasets.overlapping_clusters(20, seed=0)
+    Xt, yt = bf.datasets.overlapping_clusters(500, seed=1)
+    report = bf.compare_classifiers(X, y, Xt, yt, alpha=0.5)
+    assert report.methods == ["mle", "map", "laplace", "evidence"]
+    for row in report.rows:
+        model = report.models[row.method]
+        p = model.predict_proba(Xt)
+        if row.method == "mle":  # probabilities of 0 (in float64): scikit-learn clips them
+            exact = -np.mean(model.predict_log_proba(Xt)[np.arange(len(yt)), yt])
+            assert row.test_log_loss == pytest.approx(exact, rel=1e-12)
+        else:
+            assert row.test_log_loss == pytest.approx(log_loss(yt, p), rel=1e-9)
+        assert row.test_accuracy == accuracy_score(yt, p.argmax(axis=1))
+        assert row.test_ece == bf.classify.expected_calibration_error(yt, p)
+    assert report.row("map").alpha == 0.5 and math.isnan(report.row("mle").alpha)
+    assert report.row("mle").test_log_loss > 10 * report.row("map").test_log_loss
+    assert any("separable" in w for w in report.warnings)
+    lines = report.to_markdown().splitlines()
+    assert lines[0].startswith("| method | test log loss") and len(lines) == 6
+    assert next(csv.reader(io.StringIO(report.to_csv())))[0] == "method"
+    with pytest.raises(KeyError, match="no row"):
+        report.row("fullbayes")

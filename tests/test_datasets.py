@@ -45,3 +45,17 @@ def test_seeds_reproduce_and_differ(make):
     assert not np.allclose(a[1], c[1])
     gen = make(50, seed=np.random.default_rng(3))
     np.testing.assert_array_equal(gen[1], a[1])  # an int seed is default_rng(seed)
+
+
+def test_overlapping_clusters_are_unit_gaussians_separation_apart():
+    X, y = bf.datasets.overlapping_clusters(40_000, separation=3.0, seed=2)
+    assert X.shape == (40_000, 2) and y.dtype == np.int64 and y.sum() == 20_000
+    mu = 3.0 / (2 * np.sqrt(2))
+    np.testing.assert_allclose(X[y == 1].mean(axis=0), [mu, mu], atol=0.02)
+    np.testing.assert_allclose(X[y == 0].mean(axis=0), [-mu, -mu], atol=0.02)
+    np.testing.assert_allclose(np.cov(X[y == 1].T), np.eye(2), atol=0.03)
+    # the Bayes-optimal boundary x1 + x2 = 0 errs with probability Phi(-s/2)
+    error = np.mean((X.sum(axis=1) > 0) != (y == 1))
+    assert error == pytest.approx(scipy.stats.norm.cdf(-1.5), abs=0.005)
+    first, again = (bf.datasets.overlapping_clusters(20, seed=0) for _ in range(2))
+    np.testing.assert_array_equal(first[0], again[0])

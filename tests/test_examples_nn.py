@@ -59,3 +59,14 @@ def test_map_bridge(tmp_path):
     distances = run_example("map_bridge", tmp_path)
     assert (tmp_path / "map_bridge.png").exists()
     assert distances["Momentum"] < 1e-10 and distances["SGD"] < 1e-5
+
+
+def test_mlp_regularization(tmp_path):
+    results = run_example("mlp_regularization", tmp_path)
+    assert (tmp_path / "mlp_regularization.png").exists()
+    plain = results.pop("no penalty")
+    assert plain["train_mse"] < 0.02 and plain["test_mse"] > 0.3  # it interpolates the noise
+    for name, r in results.items():  # each prior generalizes several times better
+        assert r["test_mse"] < 0.2 * plain["test_mse"], name
+    l1, l2 = results["L1: l1=1e-3"], results["L2: weight_decay=3e-3"]
+    assert l1["small_weights"] > 0.95 > l2["small_weights"]

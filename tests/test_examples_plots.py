@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -31,6 +32,8 @@ def _run(name, out, monkeypatch, capsys):
         ("posterior_plots.py", ["posterior_plots.png"]),
         ("sequential_learning.py", ["sequential_learning.png"]),
         ("model_selection.py", ["model_selection.png"]),
+        ("sparse_priors.py", ["sparse_priors.png"]),
+        ("bayesian_lasso.py", ["bayesian_lasso.png"]),
     ],
 )
 def test_example_writes_its_figures(name, files, tmp_path, monkeypatch, capsys):
@@ -67,3 +70,32 @@ def test_model_selection_prefers_a_middle_degree(tmp_path, monkeypatch, capsys):
     stdout = _run("model_selection.py", tmp_path, monkeypatch, capsys)
     best = int(re.search(r"best degree by evidence: M = (\d+)", stdout)[1])
     assert 3 <= best <= 6  # neither the straight line nor the degree-9 polynomial
+
+
+def test_sparse_priors_path_is_sklearns_lasso_path(tmp_path, monkeypatch, capsys):
+    stdout = _run("sparse_priors.py", tmp_path, monkeypatch, capsys)
+    difference = float(re.search(r"lasso_path: (\S+)", stdout)[1])
+    assert difference < 1e-6  # weights of order 10: a relative 1e-7
+    counts = [int(c) for c in re.search(r"weakest: ([\d ]+)", stdout)[1].split()]
+    assert counts[0] == 0 and counts[-1] == 10 and counts == sorted(counts)
+
+
+def test_bayesian_lasso_example_says_what_it_shows(tmp_path, monkeypatch, capsys):
+    stdout = _run("bayesian_lasso.py", tmp_path, monkeypatch, capsys)
+    gaussian, laplace = stdout.split("Laplace prior")[0], stdout.split("Laplace prior")[1]
+
+    def interval(block, name):
+        row = re.search(rf"{name}: +(\S+) +\[ *(\S+), +(\S+)\]", block)
+        return float(row[2]), float(row[3])
+
+    for block in (gaussian, laplace):
+        for name in ("sex", "bmi", "bp", "s5"):  # the strong effects: both priors see them
+            lower, upper = interval(block, name)
+            assert not lower < 0 < upper, name
+        lower, upper = interval(block, "age")
+        assert lower < 0 < upper
+    # the Laplace prior shrinks the correlated cholesterol pair: narrower intervals
+    for name in ("s1", "s2"):
+        assert np.ptp(interval(laplace, name)) < 0.8 * np.ptp(interval(gaussian, name))
+    zeroed = re.search(r"zeroes: (.*)", stdout)[1].split()
+    assert "age" in zeroed and not {"sex", "bmi", "bp", "s5"} & set(zeroed)

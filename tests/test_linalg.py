@@ -13,6 +13,7 @@ from bayesfit._linalg import (
     gaussian_kl_from_cholesky,
     logdet_from_cholesky,
     solve_lower,
+    solve_lower_transpose,
 )
 from tests.conftest import xp_assert_close
 
@@ -44,6 +45,19 @@ def test_solve_lower_batches_and_vectors(rng, xp, dtype_name):
     x = solve_lower(xp.asarray(L, dtype=dtype), xp.asarray(b, dtype=dtype), xp=xp)
     ref = np.stack([scipy.linalg.solve_triangular(L[i], b[i], lower=True) for i in range(3)])
     xp_assert_close(x, ref, xp=xp, dtype=dtype_name, rtol=_solve_tol(dtype_name))
+
+
+def test_solve_lower_transpose_batches_vectors_and_matrices(rng, xp, dtype_name):
+    dtype = getattr(xp, dtype_name)
+    L = np.linalg.cholesky(spd(rng, 4, batch=(3,)))
+    b, B = rng.normal(size=(3, 4)), rng.normal(size=(3, 4, 2))
+    Lx = xp.asarray(L, dtype=dtype)
+    x = solve_lower_transpose(Lx, xp.asarray(b, dtype=dtype), xp=xp)
+    X = solve_lower_transpose(Lx, xp.asarray(B, dtype=dtype), xp=xp)
+    ref = np.stack([scipy.linalg.solve_triangular(L[i].T, b[i], lower=False) for i in range(3)])
+    REF = np.stack([scipy.linalg.solve_triangular(L[i].T, B[i], lower=False) for i in range(3)])
+    xp_assert_close(x, ref, xp=xp, dtype=dtype_name, rtol=_solve_tol(dtype_name))
+    xp_assert_close(X, REF, xp=xp, dtype=dtype_name, rtol=_solve_tol(dtype_name))
 
 
 def test_cholesky_inverse_and_logdet(rng, xp, dtype_name):

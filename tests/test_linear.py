@@ -620,3 +620,140 @@ def test_to_arviz_holds_posterior_draws_and_their_log_likelihood():
     want = scipy.stats.norm.logpdf(t, w.values[0] @ Phi.T, model.beta_**-0.5)
     np.testing.assert_allclose(idata["log_likelihood"]["y"].values[0], want, rtol=1e-12)
     np.testing.assert_array_equal(idata["observed_data"]["y"].values, t)
+
+
+# -- MAP under the Laplace and elastic-net priors ----------------------------------------------
+# scikit-learn's Lasso(alpha=a) minimises 1/(2N) ||y - Xw - b||^2 + a ||w||_1, its ElasticNet
+# adds a (1 - l1_ratio)/2 ||w||^2 to a l1_ratio ||w||_1: our negative log posterior divided by
+# beta N, at a = alpha / (beta N), l1_ratio = rho; fit_intercept=True is the unpenalized bias.
+
+
+def _sklearn_sparse(X, y, a, rho, intercept=True, sample_weight=None):
+    from sklearn.linear_model import ElasticNet
+
+    with warnings.catch_warnings():  # it stops at its round-off floor, above tol=1e-15
+        warnings.simplefilter("ignore", UserWarning)
+        model = ElasticNet(alpha=a, l1_ratio=rho, fit_intercept=intercept, tol=1e-15,
+                           max_iter=1_000_000).fit(X, y, sample_weight=sample_weight)
+    return np.r_[model.intercept_, model.coef_] if intercept else model.coef_
+
+
+def _diabetes():
+    from sklearn.datasets import load_diabetes
+
+    return load_diabetes(return_X_y=True)
+
+
+@pytest.mark.parametrize(("prior", "rho"), [("laplace", 1.0), ("elastic_net", 0.5),
+                                            ("elastic_net", 0.05)])
+def test_sparse_map_is_sklearn_at_the_mapped_alpha(prior, rho):
+    X, y = _diabetes()
+    n, beta = len(y), 1.0 / np.var(y)
+    for a in (1.0, 0.1, 0.001):
+        model = bf.MAPRegression(prior=prior, alpha=a * beta * n, beta=beta, l1_ratio=rho)
+        model.fit(X, y)
+        reference = _sklearn_sparse(X, y, a, rho)
+        np.testing.assert_allclose(model.coef_, reference, rtol=1e-8,
+                                   atol=1e-8 * np.abs(reference).max())
+        np.testing.assert_array_equal(model.coef_ == 0, reference == 0)
+        assert model.kkt_residual_ <= 1e-10 and model.n_iter_ >= 1
+        # a penalized bias is scikit-learn's fit_intercept=False on the design with its ones
+        biased = bf.MAPRegression(prior=prior, alpha=a * beta * n, beta=beta, l1_ratio=rho,
+                                  penalize_bias=True).fit(X, y)
+        np.testing.assert_allclose(
+            biased.coef_, _sklearn_sparse(design(X), y, a, rho, intercept=False),
+            rtol=1e-8, atol=1e-8 * np.abs(reference).max())
+
+
+def test_sparse_map_with_sample_weights_is_sklearn_at_their_sum(rng):
+    # scikit-learn rescales sample weights to sum to N; ours are precision weights: the
+    # mapped strength is alpha / (beta * sum(w)).
+    X, y = _diabetes()
+    w = rng.integers(0, 4, size=len(y)).astype(float)
+    alpha, beta = 5.0, 1.0 / np.var(y)
+    model = bf.MAPRegression(prior="laplace", alpha=alpha, beta=beta).fit(X, y, w)
+    reference = _sklearn_sparse(X, y, alpha / (beta * w.sum()), 1.0, sample_weight=w)
+    np.testing.assert_allclose(model.coef_, reference, rtol=1e-8,
+                               atol=1e-8 * np.abs(reference).max())
+
+
+def test_gaussian_with_an_unpenalized_bias_is_ridge_with_an_intercept(rng):
+    X, t = well_determined(rng)
+    model = bf.MAPRegression(alpha=3.0, beta=2.0, penalize_bias=False).fit(X, t)
+    ridge = Ridge(alpha=1.5).fit(X, t)
+    np.testing.assert_allclose(model.coef_, np.r_[ridge.intercept_, ridge.coef_], rtol=1e-10)
+    assert model.n_iter_ == 1 and model.kkt_residual_ < 1e-12
+    # its summary is the posterior under a flat prior on the bias, written out here
+    precision = 2.0 * design(X).T @ design(X) + np.diag([0.0, *([3.0] * X.shape[1])])
+    sd = np.sqrt(np.diag(np.linalg.inv(precision)))
+    np.testing.assert_allclose(model.summary().coefficients["std_error"], sd, rtol=1e-10)
+    # the default is unchanged: the bias under the prior, as in PRML
+    default = bf.MAPRegression(alpha=3.0, beta=2.0).fit(X, t)
+    closed = np.linalg.solve(design(X).T @ design(X) + 1.5 * np.eye(5), design(X).T @ t)
+    np.testing.assert_allclose(default.coef_, closed, rtol=1e-10)
+
+
+def test_path_equals_refits_at_each_alpha_in_the_order_given():
+    X, y = _diabetes()
+    beta = 1.0 / np.var(y)
+    for prior in ("laplace", "elastic_net", "gaussian"):
+        model = bf.MAPRegression(prior=prior, alpha=100.0, beta=beta, l1_ratio=0.7).fit(X, y)
+        alphas = np.geomspace(1e-3, 1e3, 25)[np.random.default_rng(1).permutation(25)]
+        W = model.path(alphas)
+        assert W.shape == (25, 11)
+        for k in (0, 7, 24):
+            refit = bf.MAPRegression(prior=prior, alpha=alphas[k], beta=beta,
+                                     l1_ratio=0.7).fit(X, y)
+            np.testing.assert_allclose(W[k], refit.coef_, rtol=1e-9,
+                                       atol=1e-9 * np.abs(refit.coef_).max())
+            np.testing.assert_array_equal(W[k] == 0, refit.coef_ == 0)
+        np.testing.assert_array_equal(model.path([100.0])[0], model.coef_)  # state unchanged
+
+
+def test_sparse_summary_says_there_is_no_standard_error():
+    X, y = _diabetes()
+    model = bf.MAPRegression(prior="laplace", alpha=2000.0, beta=1 / np.var(y)).fit(X, y)
+    s = model.summary()
+    table = s.coefficients
+    assert table.index[0] == "intercept"
+    np.testing.assert_array_equal(table["estimate"], model.coef_)
+    assert table[["std_error", "lower", "upper"]].isna().all().all()
+    assert s.interval is None and "not defined for this estimator" in str(s)
+    assert s.statistics["n_nonzero"] == np.count_nonzero(model.coef_) < 11
+    assert s.statistics["l1_ratio"] == 1.0 and s.statistics["alpha"] == 2000.0
+    rss = np.sum((y - design(X) @ model.coef_) ** 2)
+    assert s.statistics["noise_std_ml"] == pytest.approx(np.sqrt(rss / len(y)), rel=1e-9)
+
+
+def test_sparse_map_on_every_backend_and_dtype(xp, dtype_name):
+    X, y = _diabetes()
+    X, y = (X - X.mean(0)) / X.std(0), (y - y.mean()) / y.std()
+    dtype = getattr(xp, dtype_name)
+    reference = bf.MAPRegression(prior="elastic_net", alpha=20.0, l1_ratio=0.8).fit(X, y)
+    model = bf.MAPRegression(prior="elastic_net", alpha=20.0, l1_ratio=0.8)
+    model.fit(xp.asarray(X, dtype=dtype), xp.asarray(y, dtype=dtype))
+    tol = rtol_for(dtype_name)
+    assert type(model.coef_) is type(xp.asarray(X)) and model.coef_.dtype == dtype
+    np.testing.assert_allclose(bf.to_numpy(model.coef_), reference.coef_, rtol=tol, atol=tol)
+    W = model.path(xp.asarray([20.0, 200.0], dtype=dtype))
+    assert type(W) is type(model.coef_) and W.shape == (2, 11)
+    np.testing.assert_allclose(bf.to_numpy(W[0, :]), reference.coef_, rtol=tol, atol=tol)
+
+
+def test_sparse_map_round_trips_through_a_dict():
+    X, y = _diabetes()
+    model = bf.MAPRegression(prior="elastic_net", alpha=500.0, beta=1e-3, l1_ratio=0.6)
+    model.fit(X, y)
+    back = bf.MAPRegression.from_dict(json.loads(json.dumps(model.to_dict())))
+    np.testing.assert_array_equal(back.coef_, model.coef_)
+    assert (back.n_iter_, back.kkt_residual_) == (model.n_iter_, model.kkt_residual_)
+    np.testing.assert_array_equal(back.path([50.0]), model.path([50.0]))
+    pickle.loads(pickle.dumps(model)).predict(X[:3])
+
+
+def test_coordinate_descent_that_does_not_converge_warns_with_the_remedy(rng):
+    X = rng.normal(size=(20, 60))
+    y = X[:, :3] @ np.array([2.0, -1.0, 1.0])
+    with pytest.warns(bf.ConvergenceWarning, match="raise max_iter"):
+        model = bf.MAPRegression(prior="laplace", alpha=0.01, max_iter=1).fit(X, y)
+    assert model.n_iter_ == 1 and model.kkt_residual_ > model.tol

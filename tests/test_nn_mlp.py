@@ -411,3 +411,155 @@ def test_bad_targets_leave_the_parameters_untouched():
     with pytest.raises(ValueError, match="y contains NaN"):
         model.fit(np.zeros((4, 2), dtype=np.float32), np.array([0.0, np.nan, 0.0, 0.0]))
     assert all(model.params[k] is before[k] for k in before)  # not even converted to float32
+
+
+# -- dropout and the L1 penalty ------------------------------------------------------------------
+
+
+def _numpy_forward(params, X, masks, h):
+    """The network written out in NumPy, independently of MLP._forward: masks on h(z)."""
+    n_layers = len(params) // 2
+    a = X
+    for layer in range(1, n_layers + 1):
+        z = a @ params[f"W{layer}"] + params[f"b{layer}"]
+        if layer == n_layers:
+            return z
+        a = h(z) * (1.0 if masks[layer - 1] is None else masks[layer - 1])
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize(
+    ("activation", "output_loss"), list(itertools.product(ACTIVATIONS, OUTPUT_LOSS[::2]))
+)
+def test_backprop_with_dropout_and_l1_matches_finite_differences(activation, output_loss):
+    # One set of masks is held fixed: backprop and the finite differences see the same network.
+    output, loss = output_loss
+    rng = np.random.default_rng(11)
+    model = MLP([3, 6, 5, 3], activation, output, loss, weight_decay=0.05, l1=0.03,
+                dropout=[0.3, 0.5], random_state=3)
+    _randomise_biases(model, rng)
+    X, y = rng.normal(size=(8, 3)), _targets(loss, 8, 3, rng)
+    errors = gradient_check(model, X, y, random_state=4)
+    assert max(errors.values()) < 1e-6, errors
+    # the masks matter: the gradient with them is not the gradient without them
+    masks = model.dropout_masks(X, random_state=4)
+    with_masks = model.objective_and_grads(X, y, masks=masks)[1]["W1"]
+    assert not np.allclose(with_masks, model.objective_and_grads(X, y)[1]["W1"])
+
+
+def test_backprop_with_dropout_matches_finite_differences_on_array_api_strict():
+    xps = pytest.importorskip("array_api_strict")
+    rng = np.random.default_rng(12)
+    model = MLP([2, 5, 4, 2], "tanh", dropout=0.4, l1=0.01, random_state=1)
+    X, y = xps.asarray(rng.normal(size=(6, 2))), xps.asarray(rng.normal(size=(6, 2)))
+    masks = model.dropout_masks(X, random_state=0)
+    assert type(masks[0]) is type(X) and masks[0].dtype == X.dtype
+    assert max(gradient_check(model, X, y).values()) < 1e-6
+
+
+def test_objective_with_masks_and_l1_is_the_network_written_out():
+    rng = np.random.default_rng(13)
+    model = MLP([3, 4, 5, 2], "tanh", weight_decay=0.1, l1=0.2, dropout=[0.5, 0.0],
+                random_state=0)
+    X, y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    masks = model.dropout_masks(X, random_state=1)
+    assert masks[1] is None and masks[0].shape == (7, 4)
+    out = _numpy_forward(model.params, X, masks, np.tanh)
+    W = [p for k, p in model.params.items() if k.startswith("W")]
+    theta = np.concatenate([p.ravel() for p in model.params.values()])
+    expected = (np.sum((y - out) ** 2) / 7 + 0.05 * theta @ theta
+                + 0.2 * sum(np.abs(w).sum() for w in W))
+    assert model.objective(X, y, masks=masks) == pytest.approx(expected, rel=1e-12)
+
+
+def test_inverted_dropout_leaves_the_expected_activation_unchanged():
+    # Masks hold 0 with probability p and 1/(1-p) otherwise. Summing over all 2^4 keep
+    # patterns of a 4-unit hidden layer, weighted by their probabilities, the expected output
+    # of a one-hidden-layer net (linear in the hidden activations) is the output without
+    # dropout, exactly.
+    p = 0.3
+    model = MLP([2, 4, 1], "relu", dropout=p, random_state=0)
+    X = np.array([[0.5, -1.0], [1.5, 0.2]])
+    expected = np.zeros((2, 1))
+    for keep in itertools.product([0, 1], repeat=4):
+        keep = np.array(keep, dtype=np.float64)
+        prob = np.prod(np.where(keep == 1, 1 - p, p))
+        mask = np.broadcast_to(keep / (1 - p), (2, 4))
+        expected += prob * _numpy_forward(model.params, X, [mask], lambda z: np.maximum(z, 0))
+    np.testing.assert_allclose(expected, model.forward(X), rtol=1e-12)
+    # and the drawn masks take those two values with those probabilities (binomial: 4 sd)
+    mask = model.dropout_masks(np.zeros((5000, 2)), random_state=2)[0]
+    assert set(np.unique(mask)) == {0.0, 1 / (1 - p)}
+    dropped = np.mean(mask == 0)
+    assert abs(dropped - p) < 4 * np.sqrt(p * (1 - p) / mask.size)
+    assert abs(mask.mean() - 1.0) < 4 * np.sqrt(p / (1 - p) / mask.size)
+
+
+def test_dropout_is_off_in_prediction_and_training_is_seeded():
+    x, t = sinusoid(64, seed=0)
+
+    def run(seed):
+        model = MLP([1, 16, 16, 1], "tanh", dropout=0.2, random_state=5)
+        history = model.fit(x, t, optimizer=Adam(0.01), batch_size=16, epochs=5,
+                            random_state=seed, progress=False)
+        return model, history
+
+    (m1, h1), (m2, h2), (_, h3) = run(0), run(0), run(1)
+    assert h1.loss == h2.loss and h1.loss != h3.loss  # the masks come from fit's random_state
+    np.testing.assert_array_equal(m1.predict(x), m2.predict(x))
+    np.testing.assert_array_equal(m1.predict(x), m1.predict(x))
+    no_masks = _numpy_forward(m1.params, x[:, None], [None, None], np.tanh)[:, 0]
+    np.testing.assert_allclose(m1.predict(x), no_masks, rtol=1e-12)
+    np.testing.assert_allclose(m1.forward(x)[:, 0], no_masks, rtol=1e-12)
+
+
+def test_dropout_trains_on_every_backend_and_dtype(xp, dtype_name):
+    dtype = getattr(xp, dtype_name)
+    x, t = sinusoid(64, seed=2)
+    X, T = xp.asarray(x[:, None], dtype=dtype), xp.asarray(t, dtype=dtype)
+    model = MLP([1, 16, 1], activation="tanh", dropout=0.1, l1=1e-4, random_state=0)
+    history = model.fit(X, T, optimizer=Adam(0.02), batch_size=16, epochs=40, progress=False)
+    assert all(p.dtype == dtype and type(p) is type(X) for p in model.params.values())
+    assert history.loss[-1] < 0.5 * history.loss[0]
+
+
+def test_l1_drives_irrelevant_input_weights_toward_zero():
+    # y depends on the first of 10 inputs only; with the L1 penalty the weights out of the 9
+    # irrelevant inputs end far smaller than under the same-strength L2 penalty.
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(200, 10))
+    y = np.tanh(X[:, 0]) + 0.05 * rng.normal(size=200)
+
+    def irrelevant(**penalty):
+        model = MLP([10, 8, 1], "tanh", random_state=0, **penalty)
+        model.fit(X, y, optimizer=Adam(0.01), batch_size=50, epochs=300, progress=False)
+        return np.abs(model.params["W1"][1:]).mean()
+
+    assert irrelevant(l1=0.01) < 0.3 * irrelevant(weight_decay=0.01)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"dropout": 1.0}, r"'dropout' must be a finite number in \[0, 1\)"),
+        ({"dropout": -0.1}, r"'dropout' must be a finite number in \[0, 1\)"),
+        ({"dropout": "0.5"}, r"'dropout' must be"),
+        ({"dropout": [0.5]}, "dropout lists 1 rates but the network has 2 hidden layers"),
+        ({"dropout": [0.5, 1.2]}, r"every rate in dropout must be a finite number in \[0, 1\)"),
+        ({"l1": -0.01}, "'l1' must be"),
+    ],
+)
+def test_bad_dropout_and_l1(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MLP([3, 4, 4, 1], **kwargs)
+
+
+def test_bad_masks():
+    model = MLP([2, 3, 1], dropout=0.5, random_state=0)
+    X, y = np.zeros((4, 2)), np.zeros(4)
+    with pytest.raises(ValueError, match="masks must be a list of 1 arrays"):
+        model.objective(X, y, masks=np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"masks\[0\] has shape \(4, 2\); hidden layer 1 needs"):
+        model.objective(X, y, masks=[np.ones((4, 2))])
+    with pytest.raises(ValueError, match=r"masks\[0\] contains NaN"):
+        model.objective_and_grads(X, y, masks=[np.full((4, 3), np.nan)])

@@ -368,3 +368,58 @@ def test_trace_draws_a_full_bayes_posterior():
     beta = model.idata_["posterior"]["beta"].values
     np.testing.assert_allclose(fig.axes[3].get_lines()[1].get_ydata(), np.log(beta[1]))
     plt.close(fig)
+
+
+# -- classification ------------------------------------------------------------------------------
+
+
+def test_decision_boundary_shades_the_predictive_probability():
+    X, y = bf.datasets.overlapping_clusters(30, seed=0)
+    model = bf.BayesianClassifier().fit(X, y)
+    ax = plots.decision_boundary(model, X, y, levels=(0.2, 0.5, 0.8), resolution=40)
+    fills = [c for c in ax.collections if not isinstance(c, PathCollection)]
+    assert fills, "no shading"
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in points) == 30  # every point, once
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "1"]
+    # the 0.5 contour is where predict_proba is 1/2
+    line = ax.collections  # contour sets are artists of the axes
+    assert any(getattr(c, "levels", None) is not None and 0.5 in list(c.levels) for c in line)
+
+
+def test_decision_boundary_for_several_classes_and_bad_input():
+    X, y = bf.datasets.overlapping_clusters(30, seed=0)
+    y3 = np.where(X[:, 0] > 1.0, 2, y)
+    ax = plots.decision_boundary(bf.MAPClassifier().fit(X, y3), X, y3, resolution=30)
+    assert len(ax.get_images()) == 1  # the most probable class, shaded
+    with pytest.raises(ValueError, match="two features"):
+        plots.decision_boundary(bf.MAPClassifier().fit(X[:, :1], y), X[:, :1], y)
+    with pytest.raises(ValueError, match="levels"):
+        plots.decision_boundary(bf.MAPClassifier().fit(X, y), X, y, levels=(0.5, 1.0))
+    with pytest.raises(TypeError, match="classifier"):
+        plots.decision_boundary(bf.MAPRegression(), X, y)
+
+
+def test_reliability_diagram_plots_the_calibration_bins():
+    rng = np.random.default_rng(0)
+    p = rng.random(400)
+    y = (rng.random(400) < p).astype(int)
+    ax = plots.reliability_diagram(y, p, n_bins=5, label="a")
+    bins = bf.classify.calibration_bins(y, p, n_bins=5)
+    line = next(ln for ln in ax.get_lines() if ln.get_label().startswith("a (ECE"))
+    filled = bins.counts > 0
+    np.testing.assert_allclose(line.get_xdata(), bins.confidence[filled])
+    np.testing.assert_allclose(line.get_ydata(), bins.accuracy[filled])
+    plots.reliability_diagram(y, np.clip(p * 1.5, 0, 1), n_bins=5, label="b", ax=ax)
+    assert [ln.get_label() for ln in ax.get_lines()].count("calibrated") == 1
+
+
+def test_classifier_figures_of_a_comparison():
+    X, y = bf.datasets.overlapping_clusters(20, seed=0)
+    Xt, yt = bf.datasets.overlapping_clusters(200, seed=1)
+    report = bf.compare_classifiers(X, y, Xt, yt, methods=["map", "laplace"])
+    figs = plots.classifier_figures(report)
+    assert set(figs) == {"decision_boundaries", "reliability"}
+    assert [a.get_title() for a in figs["decision_boundaries"].axes] == ["MAP", "Laplace"]
+    with pytest.raises(TypeError, match="ClassifierComparison"):
+        plots.classifier_figures(object())

@@ -40,15 +40,16 @@ def test_readme_links_exist():
 
 @pytest.mark.parametrize("page", ["README.md", "docs/command-line.md"])
 def test_documented_command_line_output(page, tmp_path, monkeypatch, capsys):
-    from sklearn.datasets import load_diabetes
+    from sklearn.datasets import load_diabetes, load_wine
 
     from bayesfit.cli import main
 
     text = (ROOT / page).read_text()
-    match = re.search(r"```console\n\$ bayesfit (.*?)\n(.*?)```", text, re.S)
-    assert match, f"{page} lost its command-line example"
-    argv, expected = match.groups()
+    examples = re.findall(r"```console\n\$ bayesfit (.*?)\n(.*?)```", text, re.S)
+    assert examples, f"{page} lost its command-line example"
     monkeypatch.chdir(tmp_path)
     load_diabetes(as_frame=True).frame.to_csv("diabetes.csv", index=False)
-    assert main(argv.split()) == 0
-    assert capsys.readouterr().out == expected
+    load_wine(as_frame=True).frame.to_csv("wine.csv", index=False)
+    for argv, expected in examples:
+        assert main(argv.split()) == 0, argv
+        assert capsys.readouterr().out == expected, argv

@@ -23,6 +23,9 @@ ESTIMATORS = {
     "bayes": lambda: bf.BayesianRegression(Polynomial(3), alpha=0.3, beta=9.0),
     "evidence": lambda: bf.EvidenceRegression(Polynomial(3), tol=1e-13),
     "ard": lambda: bf.ARDRegression(Polynomial(3), tol=1e-11),
+    "lasso": lambda: bf.MAPRegression(Polynomial(3), prior="laplace", alpha=0.5, beta=9.0),
+    "elastic_net": lambda: bf.MAPRegression(Polynomial(3), prior="elastic_net", alpha=0.5,
+                                            beta=9.0, l1_ratio=0.4),
 }
 FITTED = ("coef_", "alpha_", "beta_", "log_evidence_", "gamma_", "noise_std_", "rank_")
 

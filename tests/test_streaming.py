@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -9,10 +11,10 @@ import bayesfit as bf
 from bayesfit.basis import Polynomial
 from bayesfit.streaming import iter_array_chunks, read_csv_chunks
 
-ESTIMATORS = [
-    bf.MLERegression, bf.MAPRegression, bf.BayesianRegression, bf.EvidenceRegression,
-    bf.ARDRegression,
-]
+# the lasso: the same statistics, a coordinate-descent solve on them
+LASSO = functools.partial(bf.MAPRegression, prior="laplace", alpha=200.0, beta=25.0)
+ESTIMATORS = [bf.MLERegression, bf.MAPRegression, bf.BayesianRegression, bf.EvidenceRegression,
+              LASSO, bf.ARDRegression]
 ATTRIBUTES = ("beta_", "alpha_", "log_evidence_", "gamma_", "noise_std_")
 
 

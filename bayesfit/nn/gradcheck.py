@@ -12,19 +12,26 @@ from bayesfit._validation import POSITIVE, check_value
 __all__ = ["gradient_check"]
 
 
-def gradient_check(model: Any, X: Any, y: Any, eps: float = 1e-4) -> dict[str, float]:
+def gradient_check(
+    model: Any, X: Any, y: Any, eps: float = 1e-4, random_state: Any = 0
+) -> dict[str, float]:
     r"""Return, for every parameter, the largest relative error of backprop vs finite differences.
 
     Parameters
     ----------
     model : MLP
         Anything with a ``params`` dict and the methods ``objective(X, y)`` and
-        ``objective_and_grads(X, y)`` of :class:`bayesfit.nn.MLP`.
+        ``objective_and_grads(X, y)`` of :class:`bayesfit.nn.MLP`; with dropout, also
+        ``dropout_masks(X, random_state)`` and a ``masks`` keyword on both methods.
     X, y : array_like
         A (small) batch to evaluate the objective on. Use float64: in float32 the finite
         differences themselves are only good to about 1e-3.
     eps : float, default 1e-4
         The step :math:`h`.
+    random_state : None, int or numpy.random.Generator, default 0
+        Where the one set of dropout masks comes from, for a model with dropout: the masks
+        are drawn once and held fixed for the backprop and every finite difference, so that
+        both differentiate the same network.
 
     Returns
     -------
@@ -66,7 +73,11 @@ def gradient_check(model: Any, X: Any, y: Any, eps: float = 1e-4) -> dict[str, f
     True
     """
     check_value("eps", eps, POSITIVE)
-    _, grads = model.objective_and_grads(X, y)  # also moves the parameters to X's namespace
+    masks = {}
+    if any(getattr(model, "_dropout_rates", ())):
+        masks = {"masks": model.dropout_masks(X, random_state)}
+    # also moves the parameters to X's namespace
+    _, grads = model.objective_and_grads(X, y, **masks)
     saved = dict(model.params)
     errors = {}
     try:
@@ -80,7 +91,7 @@ def gradient_check(model: Any, X: Any, y: Any, eps: float = 1e-4) -> dict[str, f
                 values = []
                 for k in (2.0, 1.0, -1.0, -2.0):
                     model.params[name] = xp.reshape(flat + k * step, p.shape)
-                    values.append(model.objective(X, y))
+                    values.append(model.objective(X, y, **masks))
                 numeric[i] = (8.0 * (values[1] - values[2]) - (values[0] - values[3])) / (
                     12.0 * eps
                 )

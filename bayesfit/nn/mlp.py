@@ -21,7 +21,18 @@ which is a negative log-likelihood from :mod:`bayesfit.losses`. The forward pass
 
 Weight decay :math:`\frac{\lambda}{2}\lVert\theta\rVert^2` on every weight and bias is the
 isotropic Gaussian prior :math:`\theta \sim \mathcal N(0, \alpha^{-1} I)` of PRML eq. 5.112:
-see :func:`prior_weight_decay` for the mapping between :math:`\lambda` and :math:`\alpha`.
+see :func:`prior_weight_decay` for the mapping between :math:`\lambda` and :math:`\alpha`. The
+L1 penalty :math:`\lambda_1 \sum_l \lVert W_l\rVert_1` on the weight matrices is, in the same
+way, a Laplace prior :math:`p(W) \propto e^{-\alpha \lVert W\rVert_1}` with
+:math:`\lambda_1 = \alpha/N` (or :math:`2\alpha/(N\beta)` for the squared error); its
+gradient is :math:`\lambda_1\,\mathrm{sign}(W)`.
+
+Dropout (Srivastava et al. 2014), in its inverted form, multiplies each hidden activation
+during training by an independent mask :math:`m = \xi/(1-p)`,
+:math:`\xi \sim \mathrm{Bernoulli}(1-p)`: :math:`a_l = m_l \odot h(z_l)`, so that
+:math:`\mathbb E[a_l] = h(z_l)` and the network without masks (``predict``, ``forward``) needs no
+rescaling. The backward pass carries the same mask,
+:math:`\delta_{l-1} = h'(z_{l-1}) \odot m_{l-1} \odot (\delta_l W_l^T)`.
 
 The pairing of output function and loss is one entry of :data:`bayesfit.nn.heads.HEADS` (the
 target check, :math:`\delta_L`, the predictions); the mini-batch loop, :class:`History` and
@@ -48,6 +59,7 @@ from bayesfit._validation import (
     POSITIVE_INT,
     Constraint,
     InstanceOf,
+    Interval,
     Options,
     check_array,
     check_random_state,
@@ -63,6 +75,9 @@ from bayesfit.nn.train import Callback, History, check_settings, train
 from bayesfit.nn.train import EarlyStopping as EarlyStopping
 
 __all__ = ["MLP", "prior_weight_decay"]
+
+#: A dropout rate: the probability of dropping a unit, in [0, 1).
+DROPOUT_RATE = Interval(numbers.Real, 0.0, 1.0, closed="left")
 
 
 def prior_weight_decay(alpha: float, n_samples: int, beta: float | None = None) -> float:
@@ -130,7 +145,16 @@ class MLP:
         :math:`\lambda \ge 0` of the penalty :math:`\frac{\lambda}{2}\lVert\theta\rVert^2`
         on all weights and biases; see :func:`prior_weight_decay`.
     random_state : None, int or numpy.random.Generator
-        Seeds the initial weights and, unless ``fit`` gets its own, the shuffling.
+        Seeds the initial weights and, unless ``fit`` gets its own, the shuffling and the
+        dropout masks.
+    l1 : float, default 0.0
+        :math:`\lambda_1 \ge 0` of the penalty :math:`\lambda_1 \sum_l \lVert W_l\rVert_1` on
+        the weight matrices (not the biases), beside ``weight_decay``: a Laplace prior.
+    dropout : float or sequence of float, default 0.0
+        The probability :math:`p \in [0, 1)` of dropping a hidden unit during training: one
+        rate for every hidden layer, or one per hidden layer. Inverted dropout: the kept units
+        are scaled by :math:`1/(1-p)` in training, and nothing is dropped or rescaled in
+        :meth:`predict`, :meth:`forward` or :meth:`objective` (unless it is given masks).
 
     Attributes
     ----------
@@ -146,7 +170,9 @@ class MLP:
     Notes
     -----
     The objective is :math:`J(\theta) = \frac1N\sum_n \ell(t_n, \hat y_n) +
-    \frac{\lambda}{2}\lVert\theta\rVert^2`. For the pairs sigmoid + binary cross-entropy and
+    \frac{\lambda}{2}\lVert\theta\rVert^2 + \lambda_1 \sum_l \lVert W_l\rVert_1`, with
+    :math:`\hat y_n` from the network under fresh dropout masks for every mini-batch while
+    training. For the pairs sigmoid + binary cross-entropy and
     softmax + cross-entropy the output error is taken with respect to the logits,
     :math:`\delta_L = (\hat y - t)/N` (PRML eq. 4.109), with no :math:`f'(z)` factor; for
     every other pair it is :math:`f'(z_L)^T \partial\ell/\partial\hat y`, which is where
@@ -185,6 +211,11 @@ class MLP:
             NONE,
             InstanceOf((numbers.Integral, np.random.Generator), "an int or a Generator"),
         ],
+        "l1": [NONNEGATIVE],
+        "dropout": [
+            DROPOUT_RATE,
+            InstanceOf((list, tuple), "a list of rates, one per hidden layer"),
+        ],
     }
 
     def __init__(
@@ -195,6 +226,8 @@ class MLP:
         loss: str = "mse",
         weight_decay: float = 0.0,
         random_state: Any = None,
+        l1: float = 0.0,
+        dropout: float | Sequence[float] = 0.0,
     ):
         self.layer_sizes = layer_sizes
         self.activation = activation
@@ -202,6 +235,8 @@ class MLP:
         self.loss = loss
         self.weight_decay = weight_decay
         self.random_state = random_state
+        self.l1 = l1
+        self.dropout = dropout
         self._validate_settings()
         self._rng = check_random_state(random_state)
         self.params = self._initial_params(self._rng)
@@ -225,6 +260,23 @@ class MLP:
             raise ValueError(
                 f"MLP: {self.loss} needs at least {head.min_outputs} output units (classes)"
             )
+        if isinstance(self.dropout, list | tuple):
+            n_hidden = len(sizes) - 2
+            if len(self.dropout) != n_hidden:
+                raise ValueError(
+                    f"MLP: dropout lists {len(self.dropout)} rates but the network has "
+                    f"{n_hidden} hidden layers (give one rate for all, or one per hidden layer)"
+                )
+            for rate in self.dropout:
+                check_value("MLP: every rate in dropout", rate, [DROPOUT_RATE])
+
+    @property
+    def _dropout_rates(self) -> tuple[float, ...]:
+        """The dropout rate of each hidden layer."""
+        n_hidden = len(self.layer_sizes) - 2
+        if isinstance(self.dropout, list | tuple):
+            return tuple(float(rate) for rate in self.dropout)
+        return (float(self.dropout),) * n_hidden
 
     @property
     def _head(self) -> Head:
@@ -301,55 +353,151 @@ class MLP:
         return X, t, xp
 
     # -- forward and backward: unchecked kernels on checked arrays ----------------------------
-    def _forward(self, X: Any, *, xp: ModuleType) -> tuple[Any, list[tuple[Any, Any]]]:
-        """Return the output pre-activation :math:`z_L` and the cache ``[(a_{l-1}, z_l)]``."""
+    def _forward(
+        self, X: Any, *, xp: ModuleType, masks: Sequence[Any] | None = None
+    ) -> tuple[Any, list[tuple[Any, Any, Any]]]:
+        """Return the output pre-activation :math:`z_L` and the cache ``[(a_{l-1}, z_l, m_l)]``.
+
+        ``m_l`` is the dropout mask multiplied into :math:`h(z_l)` (None for the output layer,
+        a layer without dropout, or no ``masks``).
+        """
         h = activations.KERNELS[self.activation][0]
         n_layers = len(self.layer_sizes) - 1
         cache = []
         a = X
         for layer in range(1, n_layers + 1):
             z = a @ self.params[f"W{layer}"] + self.params[f"b{layer}"]
-            cache.append((a, z))
-            a = h(z, xp=xp) if layer < n_layers else z
+            mask = masks[layer - 1] if masks is not None and layer < n_layers else None
+            cache.append((a, z, mask))
+            a = z if layer == n_layers else h(z, xp=xp)
+            if mask is not None:
+                a = a * mask
         return a, cache
 
-    def _backward(self, delta: Any, cache: list[tuple[Any, Any]], *, xp: ModuleType) -> dict:
+    def _backward(self, delta: Any, cache: list[tuple[Any, Any, Any]], *, xp: ModuleType) -> dict:
         r"""Return the parameters' gradients from :math:`\delta_L` by the delta recursion."""
         h_vjp = activations.KERNELS[self.activation][1]
         grads: dict[str, Any] = {}
         for layer in range(len(cache), 0, -1):
-            a_in, _ = cache[layer - 1]
+            a_in = cache[layer - 1][0]
             grads[f"W{layer}"] = xp.matrix_transpose(a_in) @ delta
             grads[f"b{layer}"] = xp.sum(delta, axis=0)
-            if layer > 1:  # the error signal of the layer below: h'(z) * (delta W^T)
-                W = self.params[f"W{layer}"]
-                delta = h_vjp(cache[layer - 2][1], delta @ xp.matrix_transpose(W), xp=xp)
+            if layer > 1:  # the error signal of the layer below: h'(z) * m * (delta W^T)
+                _, z_below, mask = cache[layer - 2]
+                upstream = delta @ xp.matrix_transpose(self.params[f"W{layer}"])
+                delta = h_vjp(z_below, upstream if mask is None else upstream * mask, xp=xp)
         return grads
 
-    def _decay_term(self, *, xp: ModuleType) -> Any:
-        return 0.5 * self.weight_decay * sum(xp.sum(p * p) for p in self.params.values())
+    def _penalty(self, *, xp: ModuleType) -> Any:
+        """Return the weight decay plus the L1 penalty (0.0 when both are off)."""
+        penalty = 0.0
+        if self.weight_decay:
+            penalty = 0.5 * self.weight_decay * sum(xp.sum(p * p) for p in self.params.values())
+        if self.l1:
+            penalty = penalty + self.l1 * sum(
+                xp.sum(xp.abs(p)) for k, p in self.params.items() if k.startswith("W")
+            )
+        return penalty
 
-    def _objective_and_grads(self, X: Any, t: Any, *, xp: ModuleType) -> tuple[Any, dict]:
-        z, cache = self._forward(X, xp=xp)
+    def _objective_and_grads(
+        self, X: Any, t: Any, *, xp: ModuleType, masks: Sequence[Any] | None = None
+    ) -> tuple[Any, dict]:
+        z, cache = self._forward(X, xp=xp, masks=masks)
         loss_sum, delta = self._head.loss_and_delta(z, t, xp=xp)
         n = X.shape[0]
         grads = self._backward(delta / n, cache, xp=xp)
         objective = loss_sum / n
-        if self.weight_decay:
-            objective = objective + self._decay_term(xp=xp)
+        if self.weight_decay or self.l1:
+            objective = objective + self._penalty(xp=xp)
             for k, p in self.params.items():
-                grads[k] = grads[k] + self.weight_decay * p
+                if self.weight_decay:
+                    grads[k] = grads[k] + self.weight_decay * p
+                if self.l1 and k.startswith("W"):  # a subgradient: sign(0) = 0
+                    grads[k] = grads[k] + self.l1 * xp.sign(p)
         return objective, grads
 
-    def _objective(self, X: Any, t: Any, *, xp: ModuleType) -> Any:
-        z, _ = self._forward(X, xp=xp)
+    def _objective(
+        self, X: Any, t: Any, *, xp: ModuleType, masks: Sequence[Any] | None = None
+    ) -> Any:
+        z, _ = self._forward(X, xp=xp, masks=masks)
         loss_sum, _ = self._head.loss_and_delta(z, t, xp=xp)
         objective = loss_sum / X.shape[0]
-        return objective + self._decay_term(xp=xp) if self.weight_decay else objective
+        return objective + self._penalty(xp=xp) if self.weight_decay or self.l1 else objective
+
+    # -- dropout masks ---------------------------------------------------------------------------
+    def _draw_masks(self, n: int, rng: np.random.Generator, *, like: Any, xp: ModuleType) -> list:
+        """Draw inverted-dropout masks for ``n`` rows on the host; move them to ``like``'s device.
+
+        One ``(n, width)`` array per hidden layer, of ``like``'s dtype, holding 0 or
+        :math:`1/(1-p)`; None for a layer whose rate is 0.
+        """
+        device = array_api_compat.device(like)
+        masks: list[Any] = []
+        for rate, width in zip(self._dropout_rates, self.layer_sizes[1:-1], strict=True):
+            if rate == 0.0:
+                masks.append(None)
+                continue
+            kept = rng.random((n, int(width))) >= rate
+            masks.append(xp.asarray(kept / (1.0 - rate), dtype=like.dtype, device=device))
+        return masks
+
+    def _check_masks(self, masks: Any, X: Any, *, xp: ModuleType) -> list | None:
+        if masks is None:
+            return None
+        n_hidden = len(self.layer_sizes) - 2
+        if not isinstance(masks, list | tuple) or len(masks) != n_hidden:
+            raise ValueError(
+                f"masks must be a list of {n_hidden} arrays (one per hidden layer, None for "
+                f"none), as dropout_masks returns; got {type(masks).__name__}"
+            )
+        checked = []
+        widths = self.layer_sizes[1:-1]
+        for i, (mask, width) in enumerate(zip(masks, widths, strict=True)):
+            if mask is None:
+                checked.append(None)
+                continue
+            mask = check_array(mask, f"masks[{i}]", xp=xp)
+            if mask.shape != (X.shape[0], width):
+                raise ValueError(
+                    f"masks[{i}] has shape {mask.shape}; hidden layer {i + 1} needs "
+                    f"{(X.shape[0], width)}"
+                )
+            checked.append(xp.astype(mask, X.dtype, copy=False))
+        return checked
+
+    def dropout_masks(self, X: Any, random_state: Any = None) -> list[Any]:
+        r"""Return one draw of the training-time dropout masks for the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            The batch the masks are for (their namespace, device, dtype and row count).
+        random_state : None, int or numpy.random.Generator
+            Where the masks come from; None continues the model's own generator.
+
+        Returns
+        -------
+        list
+            One ``(n_samples, width)`` array per hidden layer with entries 0 (dropped) or
+            :math:`1/(1-p)` (kept), or None for a layer without dropout. Pass it as ``masks``
+            to :meth:`objective` and :meth:`objective_and_grads` to evaluate the network
+            that training saw on one step (:func:`bayesfit.nn.gradient_check` does).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = MLP([2, 4, 1], dropout=0.5, random_state=0)
+        >>> masks = model.dropout_masks(np.zeros((3, 2)), random_state=1)
+        >>> masks[0].shape, set(np.unique(masks[0]).tolist()) <= {0.0, 2.0}
+        ((3, 4), True)
+        """
+        X, xp = self._check_X(X)
+        rng = self._rng if random_state is None else check_random_state(random_state)
+        return self._draw_masks(X.shape[0], rng, like=X, xp=xp)
 
     # -- public evaluation ---------------------------------------------------------------------
-    def objective(self, X: Any, y: Any) -> float:
-        r"""Return the training objective :math:`J` on ``(X, y)``: mean loss plus weight decay.
+    def objective(self, X: Any, y: Any, masks: Sequence[Any] | None = None) -> float:
+        r"""Return the training objective :math:`J` on ``(X, y)``: mean loss plus penalties.
 
         Parameters
         ----------
@@ -357,20 +505,26 @@ class MLP:
         y : array_like
             Targets: ``(n_samples,)`` or ``(n_samples, n_outputs)``; for ``cross_entropy``
             integer labels ``(n_samples,)`` or one-hot / soft targets ``(n_samples, K)``.
+        masks : list, optional
+            Dropout masks from :meth:`dropout_masks`; None evaluates the network without
+            dropout (as :meth:`predict` does).
 
         Returns
         -------
         float
         """
         X, t, xp = self._check_Xy(X, y)
-        return float(self._objective(X, t, xp=xp))
+        masks = self._check_masks(masks, X, xp=xp)
+        return float(self._objective(X, t, xp=xp, masks=masks))
 
-    def objective_and_grads(self, X: Any, y: Any) -> tuple[float, dict[str, Any]]:
+    def objective_and_grads(
+        self, X: Any, y: Any, masks: Sequence[Any] | None = None
+    ) -> tuple[float, dict[str, Any]]:
         """Return :math:`J` and its gradient for every parameter, by backpropagation.
 
         Parameters
         ----------
-        X, y : array_like
+        X, y, masks
             As for :meth:`objective`.
 
         Returns
@@ -380,7 +534,8 @@ class MLP:
             Keyed and shaped like :attr:`params`.
         """
         X, t, xp = self._check_Xy(X, y)
-        objective, grads = self._objective_and_grads(X, t, xp=xp)
+        masks = self._check_masks(masks, X, xp=xp)
+        objective, grads = self._objective_and_grads(X, t, xp=xp, masks=masks)
         return float(objective), grads
 
     def _output_layer(self, X: Any) -> tuple[Any, ModuleType]:
@@ -474,8 +629,9 @@ class MLP:
         shuffle : bool, default True
             Draw the batches in a fresh random order each epoch.
         random_state : None, int or numpy.random.Generator
-            Randomness for the shuffling; None continues the model's own generator (seeded
-            by its ``random_state``), so a seeded model trains identically every time.
+            Randomness for the shuffling and the dropout masks; None continues the model's own
+            generator (seeded by its ``random_state``), so a seeded model trains identically
+            every time.
         validation_data : (X_val, y_val), optional
             Evaluated at the end of each epoch into ``History.val_loss``.
         callbacks : list of callables, optional
@@ -515,10 +671,17 @@ class MLP:
             Xv, tv, _ = self._check_Xy(*validation_data, name="y_val")
             validation = (Xv, tv)
         rng = self._rng if random_state is None else check_random_state(random_state)
+        objective_and_grads = self._objective_and_grads
+        if any(self._dropout_rates):
+
+            def objective_and_grads(Xb: Any, tb: Any, *, xp: ModuleType) -> tuple[Any, dict]:
+                masks = self._draw_masks(Xb.shape[0], rng, like=Xb, xp=xp)
+                return self._objective_and_grads(Xb, tb, xp=xp, masks=masks)
+
         self.optimizer_ = optimizer
         return train(
             self, X, t,
-            objective_and_grads=self._objective_and_grads,
+            objective_and_grads=objective_and_grads,
             objective=self._objective,
             optimizer=optimizer,
             batch_size=batch_size,
