@@ -159,7 +159,7 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             ``dask.distributed`` client) and only those reach this process.
         y : array_like of shape (n_samples,) or (n_samples, n_targets)
             Targets; a 2-D y is several targets sharing X, for the estimators that take
-            them (MLE, MAP, Bayesian, evidence), kept 2-D even with one column.
+            them (MLE, MAP, Bayesian, evidence, ARD), kept 2-D even with one column.
         sample_weight : array_like of shape (n_samples,), optional
             Frequency weights: a non-negative weight per sample, an integer weight counting
             as that many copies of the row (zero drops it). Their sum takes the place of the
@@ -198,7 +198,7 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         NaN and inf are looked for in the sufficient statistics (:meth:`_checked_stats`), at
         no extra pass over the data, unless the basis could hide them (an RBF of inf is 0).
         """
-        if not self._multi_output and _ndim(y) == 2 and _shape(y)[1] != 1:
+        if not self._multi_output and len(_shape(y)) == 2 and _shape(y)[1] != 1:
             raise ValueError(
                 f"{type(self).__name__} fits one target: y must be 1-D, got shape {_shape(y)} "
                 f"(fit one model per column)"
@@ -507,10 +507,6 @@ def _fit_statistics(
     }
     stats.update({name: model.get(name) for name in _MODEL_STATISTICS})
     return stats
-
-
-def _ndim(y: Any) -> int:
-    return len(_shape(y))
 
 
 def _shape(y: Any) -> tuple[int, ...]:
