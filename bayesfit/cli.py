@@ -389,15 +389,7 @@ def _compare(args: argparse.Namespace) -> None:
             f"\n{report.evidence_caption()} The predictive figure shows the evidence fit at "
             f"M={best}."
         )
-        for note in report.warnings:
-            print(f"bayesfit compare: warning: {note}", file=sys.stderr)
-    if args.out is not None:
-        _use_agg()
-        from bayesfit import plots
-
-        written = report.save(args.out, figures=plots.comparison_figures(report))
-        if not args.quiet:
-            print(f"\nwrote {len(written)} files to {args.out}")
+    _warn_and_save(args, report, "comparison_figures")
 
 
 def _compare_classifiers(args: argparse.Namespace) -> None:
@@ -423,6 +415,11 @@ def _compare_classifiers(args: argparse.Namespace) -> None:
             f"{args.seed + 1}); MAP and Laplace use alpha={alpha:g}\n"
         )
     print(report.to_markdown(), end="")
+    _warn_and_save(args, report, "classifier_figures")
+
+
+def _warn_and_save(args: argparse.Namespace, report: Any, figures: str) -> None:
+    """Show the fits' warnings; with --out, write the tables and the figures of ``figures``."""
     if not args.quiet:
         for note in report.warnings:
             print(f"bayesfit compare: warning: {note}", file=sys.stderr)
@@ -430,7 +427,7 @@ def _compare_classifiers(args: argparse.Namespace) -> None:
         _use_agg()
         from bayesfit import plots
 
-        written = report.save(args.out, figures=plots.classifier_figures(report))
+        written = report.save(args.out, figures=getattr(plots, figures)(report))
         if not args.quiet:
             print(f"\nwrote {len(written)} files to {args.out}")
 

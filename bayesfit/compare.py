@@ -163,21 +163,63 @@ def _csv(rows: Sequence[Any]) -> str:
     return buf.getvalue()
 
 
-def _save(
-    report: Any, directory: str | Path, figures: dict[str, Any] | None, formats: Sequence[str]
-) -> list[Path]:
-    """Write ``comparison.csv``, ``comparison.md`` and the figures, all or nothing."""
-    target = Path(directory)
-    with atomic_output_dir(target) as tmp:
-        (tmp / "comparison.csv").write_text(report.to_csv())
-        (tmp / "comparison.md").write_text(report.to_markdown())
-        for name, fig in (figures or {}).items():
-            save_figure(fig, tmp / name, formats)
-        written = sorted(p.name for p in tmp.iterdir())
-    return [target / name for name in written]
+class _TableReport:
+    """What both comparisons do with their rows: markdown, CSV, and saving with figures.
+
+    Subclasses set ``rows`` (dataclasses, one per table row) and ``_headers`` (field name
+    -> column title).
+    """
+
+    rows: list[Any]
+    _headers: dict[str, str]
+
+    def to_markdown(self) -> str:
+        """Return the table as GitHub-flavoured markdown (4 significant digits, blank = n/a)."""
+        return _markdown(self.rows, self._headers)
+
+    def to_csv(self) -> str:
+        """Return the table as CSV at full precision (empty cell = not applicable)."""
+        return _csv(self.rows)
+
+    def save(
+        self,
+        directory: str | Path,
+        figures: dict[str, Any] | None = None,
+        formats: Sequence[str] = ("png", "svg"),
+    ) -> list[Path]:
+        """Write ``comparison.csv``, ``comparison.md`` and the given figures in each format.
+
+        All or nothing: the files are written to a temporary directory next to
+        ``directory`` and moved in only when every one of them was written.
+
+        Parameters
+        ----------
+        directory : path
+            Created if missing.
+        figures : dict of str to matplotlib Figure, optional
+            Figures to write as ``<name>.<format>``; the report's own come from
+            :func:`bayesfit.plots.comparison_figures` (a :class:`ComparisonReport`) or
+            :func:`bayesfit.plots.classifier_figures` (a :class:`ClassifierComparison`).
+        formats : sequence of str, default ("png", "svg")
+            Figure formats matplotlib can write. The same report gives byte-identical
+            files in every run (no dates, no random SVG ids).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written, in ``directory``.
+        """
+        target = Path(directory)
+        with atomic_output_dir(target) as tmp:
+            (tmp / "comparison.csv").write_text(self.to_csv())
+            (tmp / "comparison.md").write_text(self.to_markdown())
+            for name, fig in (figures or {}).items():
+                save_figure(fig, tmp / name, formats)
+            written = sorted(p.name for p in tmp.iterdir())
+        return [target / name for name in written]
 
 
-class ComparisonReport:
+class ComparisonReport(_TableReport):
     """The result of :func:`compare_estimators`: the table, the fitted models and the data.
 
     Attributes
@@ -195,6 +237,8 @@ class ComparisonReport:
     warnings : list of str
         Numerical warnings raised while fitting, prefixed with the method and degree.
     """
+
+    _headers = _HEADERS
 
     def __init__(
         self,
@@ -295,43 +339,6 @@ class ComparisonReport:
             )
         text = "; ".join(parts)
         return text[0].upper() + text[1:] + "."
-
-    def to_markdown(self) -> str:
-        """Return the table as GitHub-flavoured markdown (4 significant digits, blank = n/a)."""
-        return _markdown(self.rows, _HEADERS)
-
-    def to_csv(self) -> str:
-        """Return the table as CSV at full precision (empty cell = not applicable)."""
-        return _csv(self.rows)
-
-    def save(
-        self,
-        directory: str | Path,
-        figures: dict[str, Any] | None = None,
-        formats: Sequence[str] = ("png", "svg"),
-    ) -> list[Path]:
-        """Write ``comparison.csv``, ``comparison.md`` and the given figures in each format.
-
-        All or nothing: the files are written to a temporary directory next to
-        ``directory`` and moved in only when every one of them was written.
-
-        Parameters
-        ----------
-        directory : path
-            Created if missing.
-        figures : dict of str to matplotlib Figure, optional
-            Figures to write as ``<name>.<format>``; the report's own are
-            :func:`bayesfit.plots.comparison_figures` ``(report)``.
-        formats : sequence of str, default ("png", "svg")
-            Figure formats matplotlib can write. The same report gives byte-identical
-            files in every run (no dates, no random SVG ids).
-
-        Returns
-        -------
-        list of pathlib.Path
-            The files written, in ``directory``.
-        """
-        return _save(self, directory, figures, formats)
 
     def __repr__(self) -> str:
         return (
@@ -576,7 +583,7 @@ _CLASSIFIER_HEADERS = {
 }
 
 
-class ClassifierComparison:
+class ClassifierComparison(_TableReport):
     """The result of :func:`compare_classifiers`: the table, the fitted models, the data.
 
     Attributes
@@ -592,6 +599,8 @@ class ClassifierComparison:
     warnings : list of str
         Warnings raised while fitting (the MLE's separation, ...), prefixed with the method.
     """
+
+    _headers = _CLASSIFIER_HEADERS
 
     def __init__(self, rows: list[ClassifierRow], models: dict[str, Any], data: tuple,
                  *, n_bins: int, warnings: list[str]):
@@ -617,31 +626,6 @@ class ClassifierComparison:
             if r.method == method:
                 return r
         raise KeyError(f"no row for method {method!r}; the table has {self.methods}")
-
-    def to_markdown(self) -> str:
-        """Return the table as GitHub-flavoured markdown (4 significant digits, blank = n/a)."""
-        return _markdown(self.rows, _CLASSIFIER_HEADERS)
-
-    def to_csv(self) -> str:
-        """Return the table as CSV at full precision (empty cell = not applicable)."""
-        return _csv(self.rows)
-
-    def save(
-        self,
-        directory: str | Path,
-        figures: dict[str, Any] | None = None,
-        formats: Sequence[str] = ("png", "svg"),
-    ) -> list[Path]:
-        """Write ``comparison.csv``, ``comparison.md`` and the figures (all or nothing).
-
-        ``figures`` as for :meth:`ComparisonReport.save`; the comparison's own are
-        :func:`bayesfit.plots.classifier_figures` ``(report)``.
-
-        Returns
-        -------
-        list of pathlib.Path
-        """
-        return _save(self, directory, figures, formats)
 
     def __repr__(self) -> str:
         return (
