@@ -23,6 +23,7 @@ _LAZY = {
     "MAPRegression": "bayesfit.linear",
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
+    "ARDRegression": "bayesfit.linear",
     "MLEClassifier": "bayesfit.classify",
     "MAPClassifier": "bayesfit.classify",
     "BayesianClassifier": "bayesfit.classify",

@@ -45,12 +45,14 @@ from bayesfit._warnings import warn
 from bayesfit.exceptions import BayesfitWarning, ConvergenceWarning, NumericalWarning
 
 __all__ = [
+    "ARDFit",
     "Eigen",
     "EvidenceFit",
     "EvidenceTerms",
     "LeastSquares",
     "QRStats",
     "SufficientStats",
+    "ard_fit",
     "eigen_posterior_mean",
     "eigen_weight_draws",
     "evidence_at",
@@ -130,6 +132,11 @@ class SufficientStats:
 
     :math:`W` holds the sample (frequency) weights on its diagonal, and :math:`N = \sum_n
     w_n`: an integer weight is a repeated row. Without weights :math:`W = I`.
+
+    With K targets :math:`T` (an (N, K) ``y``) sharing :math:`\Phi`, ``xty`` is the
+    :math:`M \times K` matrix :math:`\Phi^T W T` and ``yty`` the K sums
+    :math:`t_k^T W t_k`; :meth:`outputs` gives each target's own statistics. A 1-D ``y``
+    keeps ``xty`` of shape (M,) and ``yty`` a scalar.
     """
 
     xtx: Any
@@ -150,26 +157,28 @@ class SufficientStats:
         the weights enter as :math:`\sqrt{w}` on each block's rows.
         """
         sw = _sqrt_weights(sample_weight, xp=xp)
+        T = t if t.ndim == 2 else t[:, None]  # the K targets as columns
 
         def block(a: int, b: int) -> tuple[Any, Any]:
             with quiet_overflow():  # is_finite() tells, and the estimator names the culprit
-                Fb, tb = F[a:b, ...], t[a:b]
+                Fb, Tb = F[a:b, ...], T[a:b, :]
                 if sw is not None:
-                    Fb, tb = Fb * sw[a:b, None], tb * sw[a:b]
+                    Fb, Tb = Fb * sw[a:b, None], Tb * sw[a:b, None]
                 FtF = xp.matrix_transpose(Fb) @ Fb
-                if not bias:
-                    return FtF, tb @ Fb
-                ones = xp.ones_like(tb) if sw is None else sw[a:b]
-                return FtF, xp.stack([ones, tb]) @ Fb  # rows: 1^T W F_b, t^T W F_b
+                rows = xp.matrix_transpose(Tb)
+                if bias:  # rows: 1^T W F_b, then t_k^T W F_b
+                    ones = xp.ones_like(Tb[:, 0]) if sw is None else sw[a:b]
+                    rows = xp.concat([ones[None, :], rows], axis=0)
+                return FtF, rows @ Fb
 
         with quiet_overflow():
             FtF, side = functools.reduce(_add_pairs, _map_row_blocks(block, F.shape[0], xp=xp))
-            tw = t if sample_weight is None else sample_weight * t
-            yty = xp.vecdot(tw, t)
+            TW = T if sample_weight is None else sample_weight[:, None] * T
+            yty = xp.vecdot(TW, T, axis=-2)  # over the rows: t_k^T W t_k for each k
         n = float(xp.sum(sample_weight)) if sample_weight is not None else int(F.shape[0])
         if not bias:
-            return cls(xtx=FtF, xty=side, yty=yty, n=n)
-        col_sum, Ftt = side[0, :], side[1, :]
+            return cls._of_targets(FtF, xp.matrix_transpose(side), yty, n, one=t.ndim == 1)
+        col_sum, FtT = side[0, :], xp.matrix_transpose(side[1:, :])
         n_arr = xp.asarray([[n]], dtype=F.dtype, device=array_api_compat.device(F))
         xtx = xp.concat(
             [
@@ -178,7 +187,27 @@ class SufficientStats:
             ],
             axis=0,
         )
-        return cls(xtx=xtx, xty=xp.concat([xp.sum(tw)[None], Ftt]), yty=yty, n=n)
+        xty = xp.concat([xp.sum(TW, axis=0)[None, :], FtT], axis=0)
+        return cls._of_targets(xtx, xty, yty, n, one=t.ndim == 1)
+
+    @classmethod
+    def _of_targets(cls, xtx: Any, xty: Any, yty: Any, n: float, *, one: bool):
+        """Return the statistics, ``xty`` (M, K) and ``yty`` (K,) squeezed for a 1-D ``y``."""
+        return cls(xtx, xty[:, 0], yty[0], n) if one else cls(xtx, xty, yty, n)
+
+    @property
+    def n_targets(self) -> int | None:
+        """K for a 2-D ``y`` of shape (N, K); None for a 1-D ``y``."""
+        return None if self.xty.ndim == 1 else int(self.xty.shape[1])
+
+    def outputs(self) -> list[SufficientStats]:
+        """Return the statistics of each target alone (``[self]`` for a 1-D ``y``)."""
+        if self.n_targets is None:
+            return [self]
+        return [
+            SufficientStats(self.xtx, self.xty[:, k], self.yty[k], self.n)
+            for k in range(self.n_targets)
+        ]
 
     def __add__(self, other: SufficientStats) -> SufficientStats:
         """Merge the statistics of two disjoint data sets (exact: they are sums)."""
@@ -200,12 +229,13 @@ class SufficientStats:
         """
         xp = self.xp
         diag = xp.linalg.diagonal(self.xtx)
-        return bool(xp.all(xp.isfinite(diag))) and bool(xp.isfinite(self.yty))
+        return bool(xp.all(xp.isfinite(diag))) and bool(xp.all(xp.isfinite(self.yty)))
 
     def rss_at(self, w: Any) -> float:
         r"""Return :math:`\lVert t - \Phi w\rVert_W^2 = t^TWt - 2w^T\Phi^TWt + w^T\Phi^TW\Phi w`.
 
-        From the statistics alone (clipped at 0): it loses the digits of
+        For one target (a 1-D ``y``; see :meth:`outputs`). From the statistics alone
+        (clipped at 0): it loses the digits of
         :math:`t^TWt / \lVert t - \Phi w\rVert^2` to cancellation, which is harmless for a
         summary's few digits and is why the MLE keeps the R factor instead.
         """
@@ -216,7 +246,7 @@ class SufficientStats:
     def tss(self, *, centred: bool) -> float:
         """Return the total sum of squares about the weighted mean (``centred``) or zero.
 
-        Centring needs the bias as the first column.
+        For one target (see :meth:`outputs`). Centring needs the bias as the first column.
         """
         if not centred:
             return float(self.yty)
@@ -228,7 +258,7 @@ class SufficientStats:
         return {
             "xtx": to_numpy(self.xtx).tolist(),
             "xty": to_numpy(self.xty).tolist(),
-            "yty": float(self.yty),
+            "yty": to_numpy(self.yty).tolist(),
             "n": self.n,
         }
 
@@ -261,10 +291,15 @@ class QRStats:
     so the least-squares residual is read off without the cancellation of
     :math:`t^Tt - \lVert Q^Tt\rVert^2`, and with the bias first, the centred total sum of
     squares is :math:`\sum_{i \ge 1} R_{i,M}^2`. ``n`` is :math:`\sum_n w_n`.
+
+    K targets sharing :math:`\Phi` take K last columns, :math:`W^{1/2}[\Phi, T]`: the
+    lower right block is then a K x K triangle whose column norms are the K residuals
+    (``n_targets`` is K; None for a 1-D ``y``), and :meth:`outputs` splits it.
     """
 
     R_aug: Any
     n: float
+    n_targets: int | None = None
 
     @classmethod
     def from_design(
@@ -277,7 +312,8 @@ class QRStats:
         with the R factor so far; the threads' factors are merged at the end.
         """
         sw = _sqrt_weights(sample_weight, xp=xp)
-        width = F.shape[1] + int(bias) + 1
+        T = t if t.ndim == 2 else t[:, None]
+        width = F.shape[1] + int(bias) + T.shape[1]
         n_rows = F.shape[0]
         # On NumPy, cache-sized sub-blocks; elsewhere (a GPU) one factorisation of the whole.
         rows = max(2 * width, _QR_BLOCK_BYTES // (8 * width))
@@ -285,8 +321,8 @@ class QRStats:
             rows = n_rows
 
         def augmented(a: int, b: int) -> Any:
-            tb = t[a:b, None]
-            cols = [xp.ones_like(tb), F[a:b, ...], tb] if bias else [F[a:b, ...], tb]
+            tb = T[a:b, :]
+            cols = [xp.ones_like(tb[:, :1]), F[a:b, ...], tb] if bias else [F[a:b, ...], tb]
             A = xp.concat(cols, axis=1)
             return A if sw is None else A * sw[a:b, None]
 
@@ -302,11 +338,34 @@ class QRStats:
         with quiet_overflow():
             R = _merge_r(_map_row_blocks(block, n_rows, xp=xp), xp=xp)
         n = float(xp.sum(sample_weight)) if sample_weight is not None else int(n_rows)
-        return cls(R_aug=R, n=n)
+        return cls(R_aug=R, n=n, n_targets=None if t.ndim == 1 else int(T.shape[1]))
 
     def __add__(self, other: QRStats) -> QRStats:
         """Merge two disjoint data sets: the R of the stacked R factors (exact)."""
-        return QRStats(R_aug=_merge_r([self.R_aug, other.R_aug], xp=self.xp), n=self.n + other.n)
+        R = _merge_r([self.R_aug, other.R_aug], xp=self.xp)
+        return QRStats(R_aug=R, n=self.n + other.n, n_targets=self.n_targets)
+
+    def outputs(self) -> list[QRStats]:
+        r"""Return the statistics of each target alone (``[self]`` for a 1-D ``y``).
+
+        Target k's R factor is :math:`R_\Phi` beside :math:`Q_\Phi^T t_k`, with its residual
+        norm :math:`\rho_k` (the norm of column k of the lower right triangle) below: the R
+        of :math:`W^{1/2}[\Phi, t_k]`.
+        """
+        if self.n_targets is None:
+            return [self]
+        xp, M = self.xp, self.n_params
+        m = min(self.R_aug.shape[0], M)
+        parts = []
+        for k in range(self.n_targets):
+            top = xp.concat([self.R_aug[:m, :M], self.R_aug[:m, M + k : M + k + 1]], axis=1)
+            if self.R_aug.shape[0] > M:
+                tail = self.R_aug[M:, M + k]
+                rho = xp.sqrt(xp.vecdot(tail, tail))
+                last = xp.concat([xp.zeros_like(top[0, :M]), rho[None]])
+                top = xp.concat([top, last[None, :]], axis=0)
+            parts.append(QRStats(R_aug=top, n=self.n))
+        return parts
 
     @property
     def xp(self) -> ModuleType:
@@ -316,7 +375,7 @@ class QRStats:
     @property
     def n_params(self) -> int:
         r"""M, the number of columns of :math:`\Phi`."""
-        return self.R_aug.shape[1] - 1
+        return self.R_aug.shape[1] - (self.n_targets or 1)
 
     @property
     def R(self) -> Any:
@@ -326,21 +385,27 @@ class QRStats:
 
     @property
     def qty(self) -> Any:
-        r""":math:`Q_\Phi^T W^{1/2} t`."""
-        m = min(self.R_aug.shape[0], self.n_params)
-        return self.R_aug[:m, self.n_params]
+        r""":math:`Q_\Phi^T W^{1/2} t`, of shape (M,), or (M, K) for K targets."""
+        M = self.n_params
+        m = min(self.R_aug.shape[0], M)
+        return self.R_aug[:m, M] if self.n_targets is None else self.R_aug[:m, M:]
 
     @property
-    def rss_ls(self) -> float:
-        r""":math:`\rho^2`, the least-squares residual on the full column space."""
-        tail = self.R_aug[self.n_params :, self.n_params]
-        return float(self.xp.vecdot(tail, tail))
+    def rss_ls(self) -> Any:
+        r""":math:`\rho^2`, the least-squares residual on the full column space.
+
+        A float, or an array of the K targets' residuals.
+        """
+        M = self.n_params
+        tail = self.R_aug[M:, M:]
+        rss = self.xp.sum(tail * tail, axis=0)
+        return float(rss[0]) if self.n_targets is None else rss
 
     def with_residual(self, rss: float) -> QRStats:
         r"""Return the statistics with :math:`\rho^2` replaced by ``rss``.
 
         ``rss`` is the same residual summed directly from the data (for a full-rank fit with
-        more rows than columns).
+        more rows than columns), for a 1-D ``y``.
         """
         xp, M = self.xp, self.n_params
         last = xp.concat(
@@ -357,8 +422,8 @@ class QRStats:
     def tss(self, *, centred: bool) -> float:
         """Return the total sum of squares about the weighted mean (``centred``) or zero.
 
-        Centring needs the bias as the first column; both come from the last column of R,
-        without cancellation.
+        For one target (see :meth:`outputs`). Centring needs the bias as the first column;
+        both come from the last column of R, without cancellation.
         """
         last = self.R_aug[int(centred) :, self.n_params]
         return float(self.xp.vecdot(last, last))
@@ -375,12 +440,12 @@ class QRStats:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the statistics as JSON-safe lists (float64 round-trips exactly)."""
-        return {"R_aug": to_numpy(self.R_aug).tolist(), "n": self.n}
+        return {"R_aug": to_numpy(self.R_aug).tolist(), "n": self.n, "n_targets": self.n_targets}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], *, xp: ModuleType, dtype: Any) -> QRStats:
         """Rebuild statistics written by :meth:`to_dict`."""
-        return cls(xp.asarray(d["R_aug"], dtype=dtype), d["n"])
+        return cls(xp.asarray(d["R_aug"], dtype=dtype), d["n"], d.get("n_targets"))
 
 
 def _merge_r(parts: list[Any], *, xp: ModuleType) -> Any:
@@ -397,10 +462,10 @@ def _merge_r(parts: list[Any], *, xp: ModuleType) -> Any:
 class LeastSquares(NamedTuple):
     """Result of :func:`least_squares`."""
 
-    coef: Any  #: w, the minimum-norm least-squares weights
+    coef: Any  #: w, the minimum-norm least-squares weights: (M,), or (M, K) for K targets
     rank: int  #: numerical rank of the column-equilibrated design
     singular_values: Any  #: of the column-equilibrated design, descending
-    rss: float  #: ||t - Phi w||_W^2
+    rss: Any  #: ||t - Phi w||_W^2: a float, or an array (K,) for K targets
     cov_unscaled: Any  #: (Phi^T W Phi)^+, so that sigma^2 times it is the covariance of w
 
 
@@ -421,7 +486,8 @@ def least_squares(stats: QRStats, *, rcond: float | None = None, xp: ModuleType)
     The rank is decided there too: singular values below ``rcond * s_max`` count as zero,
     ``rcond`` defaulting to ``eps * max(N, M)`` (LAPACK's ``gelsd`` default). A
     rank-deficient design gets the solution of least :math:`\lVert w\rVert` (as
-    :func:`numpy.linalg.pinv`), not of least :math:`\lVert D^{-1}w\rVert`.
+    :func:`numpy.linalg.pinv`), not of least :math:`\lVert D^{-1}w\rVert`. K targets share
+    the one SVD.
     """
     R = stats.R
     M = R.shape[1]
@@ -434,9 +500,10 @@ def least_squares(stats: QRStats, *, rcond: float | None = None, xp: ModuleType)
     keep = s > tol * s[0]
     rank = int(xp.sum(xp.astype(keep, xp.int32)))
     s_inv = xp.where(keep, 1.0 / xp.where(keep, s, 1.0), 0.0)
-    c = stats.qty @ U
+    c = xp.matrix_transpose(U) @ stats.qty
+    per_target = (slice(None),) + (None,) * (c.ndim - 1)  # s and keep against c's rows
     DV = d[:, None] * xp.matrix_transpose(Vt)
-    w = DV @ (s_inv * c)
+    w = DV @ (s_inv[per_target] * c)
     if rank == M and R.shape[0] == M:
         # Full rank: the covariance from the triangular inverse of R D, which keeps a digit
         # or two more of the standard errors than the SVD's (NIST's Pontius).
@@ -452,9 +519,9 @@ def least_squares(stats: QRStats, *, rcond: float | None = None, xp: ModuleType)
         Q, _ = xp.linalg.qr(xp.matrix_transpose(Vt[:rank, :]) / d[:, None])
         P = Q @ xp.matrix_transpose(Q)
         w, cov = P @ w, P @ cov @ P
-    dropped = xp.where(keep, 0.0, c)
-    rss = stats.rss_ls + float(xp.vecdot(dropped, dropped))
-    return LeastSquares(w, rank, s, rss, cov)
+    dropped = xp.where(keep[per_target], 0.0, c)
+    rss = stats.rss_ls + xp.sum(dropped * dropped, axis=0)
+    return LeastSquares(w, rank, s, float(rss) if c.ndim == 1 else rss, cov)
 
 
 def _prior_terms(
@@ -494,7 +561,9 @@ def posterior_from_stats(
         \ln p(t) &= \tfrac N2 \ln \tfrac{\beta}{2\pi} - \tfrac12 \ln|S_0| + \tfrac12 \ln|S_N|
             - \tfrac12 \left(\beta t^T t + m_0^T S_0^{-1} m_0 - m_N^T S_N^{-1} m_N\right).
 
-    With the default prior the last line is PRML eq. 3.86.
+    With the default prior the last line is PRML eq. 3.86. For K targets (``stats.xty`` of
+    shape (M, K), ``prior_mean`` then (M, K)) one Cholesky factor serves all: the mean has
+    shape (M, K), the covariance is shared and the log evidence is an array of K values.
     """
     M = stats.xtx.shape[0]
     dtype = stats.xtx.dtype
@@ -513,11 +582,13 @@ def posterior_from_stats(
     z = solve_lower(L, h, xp=xp)  # m_N = L^-T z, and m_N^T S_N^-1 m_N = z^T z
     mean = cov @ h
     logdet_SN = -float(logdet_from_cholesky(L, xp=xp))
-    quad = beta * float(stats.yty) - float(xp.vecdot(z, z))
+    # The difference of two sums of squares, in float64 whatever the data's dtype.
+    yty = xp.astype(xp.asarray(stats.yty), xp.float64)  # an array, or a float (a 1-D y)
+    quad = beta * yty - xp.astype(xp.sum(z * z, axis=0), xp.float64)
     if h0 is not None:
-        quad += float(xp.vecdot(prior_mean, h0))
+        quad = quad + xp.astype(xp.sum(prior_mean * h0, axis=0), xp.float64)
     log_ev = 0.5 * (stats.n * (math.log(beta) - _LOG_2PI) - logdet_S0 + logdet_SN - quad)
-    return mean, cov, log_ev
+    return mean, cov, float(log_ev) if stats.xty.ndim == 1 else log_ev
 
 
 @dataclass(frozen=True)
@@ -553,17 +624,45 @@ class Eigen:
 
     @classmethod
     def of(cls, stats: SufficientStats, *, xp: ModuleType) -> Eigen:
-        r"""Decompose the statistics' :math:`\Phi^T\Phi` (one ``eigh``, :math:`O(M^3)`)."""
+        r"""Decompose the statistics' :math:`\Phi^T\Phi` (one ``eigh``, :math:`O(M^3)`).
+
+        For one target (a 1-D ``y``); :meth:`of_targets` serves K targets.
+        """
+        return cls.of_targets(stats, xp=xp)[0]
+
+    @classmethod
+    def of_targets(cls, stats: SufficientStats, *, xp: ModuleType) -> list[Eigen]:
+        r"""Return the eigen-statistics of each target, all from one ``eigh`` of :math:`\Phi^T\Phi`.
+
+        The targets share :math:`\lambda` and :math:`V`; only :math:`b = V^T\Phi^T t_k` and
+        the residual differ.
+        """
         lam, V = xp.linalg.eigh(stats.xtx)
         lam = xp.clip(lam, 0.0, None)
         eps = float(xp.finfo(lam.dtype).eps)
-        positive = lam > eps * lam.shape[0] * float(xp.max(lam))
-        b = stats.xty @ V
+        lam_max = float(xp.max(lam))
+        positive = lam > eps * lam.shape[0] * lam_max
         safe = xp.where(positive, lam, 1.0)
-        explained = float(xp.sum(xp.where(positive, b * b / safe, 0.0)))
-        rss_ml = max(float(stats.yty) - explained, 0.0)
-        return cls(
-            lam, V, xp.where(positive, b, 0.0), rss_ml, positive, float(xp.max(lam)), stats.n
+        eigs = []
+        for target in stats.outputs():
+            b = target.xty @ V
+            explained = float(xp.sum(xp.where(positive, b * b / safe, 0.0)))
+            rss_ml = max(float(target.yty) - explained, 0.0)
+            eigs.append(
+                cls(lam, V, xp.where(positive, b, 0.0), rss_ml, positive, lam_max, stats.n)
+            )
+        return eigs
+
+    def scaled(self, scale: float) -> Eigen:
+        r"""Return the eigen-statistics of the targets divided by :math:`\sqrt{scale}`."""
+        return Eigen(
+            self.lam,
+            self.V,
+            self.b / math.sqrt(scale),
+            self.rss_ml / scale,
+            self.positive,
+            self.lam_max,
+            self.n,
         )
 
 
@@ -774,11 +873,13 @@ def evidence_fit(
     tol: float,
     global_search: bool,
     xp: ModuleType,
+    eig: Eigen | None = None,
 ) -> EvidenceFit:
     r"""Maximise the evidence over :math:`(\alpha, \beta)` by PRML's re-estimation (3.91-3.95).
 
-    One eigendecomposition of :math:`\Phi^T\Phi` is computed; each iteration then costs
-    :math:`O(M)` per starting point, all starting points advanced together.
+    For one target. One eigendecomposition of :math:`\Phi^T\Phi` is computed (or ``eig``,
+    the target's from :meth:`Eigen.of_targets`, reused: K targets share one); each iteration
+    then costs :math:`O(M)` per starting point, all starting points advanced together.
 
     .. math::
 
@@ -798,7 +899,7 @@ def evidence_fit(
     scale = mean_square if 0.0 < mean_square < math.inf else 1.0
     data = stats
     stats = SufficientStats(stats.xtx, stats.xty / math.sqrt(scale), stats.yty / scale, stats.n)
-    eig = Eigen.of(stats, xp=xp)
+    eig = Eigen.of(stats, xp=xp) if eig is None else eig.scaled(scale)
     dtype = eig.lam.dtype
     a0 = float(alpha_init) * scale if alpha_init is not None else 1.0
     b0 = float(beta_init) * scale if beta_init is not None else 1.0
@@ -868,3 +969,268 @@ def evidence_start(
         )
     lo, hi = limits
     return min(max(fit.alpha, lo), hi), min(max(fit.beta, lo), hi)
+
+
+# -- automatic relevance determination (PRML 7.2.1) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ARDFit:
+    """Result of :func:`ard_fit`, in the units of the data."""
+
+    alpha: Any  #: (M,) weight precisions, inf where a weight is pruned
+    beta: float  #: noise precision
+    relevant: Any  #: (M,) bool, the kept weights
+    mean: Any  #: (M,) posterior mean, exactly 0 where pruned
+    cov: Any  #: (k, k) posterior covariance of the k kept weights
+    gamma: Any  #: (M,) 1 - alpha_i Sigma_ii, how well the data determine each weight
+    log_evidence: float  #: ln p(t | alpha, beta), the kept weights integrated out
+    n_iter: int
+    converged: bool
+
+
+class _ARDState(NamedTuple):
+    """The posterior at one (alpha, beta) on the normalised problem, and what the steps need."""
+
+    keep: tuple[int, ...]  # indices of the kept weights
+    alpha: Any  # (M,), inf where pruned
+    beta: float
+    L_inv: Any  # (k, k), the inverse Cholesky factor of A = diag(alpha_K) + beta C_KK
+    mean: Any  # (k,)
+    gamma: Any  # (k,)
+    rss: float
+    log_evidence: float
+    s: Any  # (M,) sparsity factors: the precision the data and the other weights give w_i
+    q: Any  # (M,) quality factors
+
+
+def _ard_state(C, h, yty, n, alpha, beta, keep, *, xp, dtype) -> _ARDState:
+    r"""Return the posterior over the kept weights and every weight's sparsity and quality.
+
+    With :math:`\Sigma = A^{-1}` over the kept set K, the factors of Tipping and Faul (2003)
+    are :math:`s_i = 1/\Sigma_{ii} - \alpha_i`, :math:`q_i = m_i/\Sigma_{ii}` for i in K
+    (the precision and the projected target of :math:`w_i` with the other weights
+    integrated out) and :math:`S_i = \beta c_{ii} - \beta^2 c_i^T \Sigma c_i`,
+    :math:`Q_i = \beta h_i - \beta^2 c_i^T\Sigma h` otherwise. All :math:`O(k^2 M)`.
+    """
+    M, device = C.shape[0], device_of(C)
+    if not keep:  # every weight pruned: the data are noise alone
+        rss = float(yty)
+        log_ev = 0.5 * n * (math.log(beta) - _LOG_2PI) - 0.5 * beta * rss
+        empty = xp.zeros((0,), dtype=dtype, device=device)
+        return _ARDState(
+            keep, alpha, beta, xp.zeros((0, 0), dtype=dtype, device=device), empty, empty, rss,
+            log_ev,
+            beta * xp.linalg.diagonal(C), beta * h,
+        )
+    idx = xp.asarray(keep, device=device)
+    CK = xp.take(C, idx, axis=0)  # (k, M)
+    aK = xp.take(alpha, idx)
+    eye = xp.eye(len(keep), dtype=dtype, device=device)
+    A = beta * xp.take(CK, idx, axis=1) + eye * aK[None, :]
+    L = cholesky(A, "the ARD posterior precision", xp=xp)
+    L_inv = solve_lower(L, eye, xp=xp)
+    hK = xp.take(h, idx)
+    z = L_inv @ hK
+    mean = beta * (xp.matrix_transpose(L_inv) @ z)
+    sigma_diag = xp.sum(L_inv * L_inv, axis=0)
+    gamma = 1.0 - aK * sigma_diag
+    fitted = xp.take(CK, idx, axis=1) @ mean
+    rss = max(float(yty) - float(2.0 * xp.vecdot(mean, hK) - xp.vecdot(mean, fitted)), 0.0)
+    log_ev = 0.5 * (
+        float(xp.sum(xp.log(aK)))
+        + n * math.log(beta)
+        - beta * rss
+        - float(xp.vecdot(aK * mean, mean))
+        - float(logdet_from_cholesky(L, xp=xp))
+        - n * _LOG_2PI
+    )
+    Z = L_inv @ CK  # (k, M)
+    S = beta * xp.linalg.diagonal(C) - beta * beta * xp.sum(Z * Z, axis=0)
+    Q = beta * h - beta * beta * (xp.matrix_transpose(Z) @ z)
+    # For a kept weight, s_i = alpha_i S_i / (alpha_i - S_i) and q_i = alpha_i Q_i / (alpha_i -
+    # S_i) keep their digits where the prior dominates (alpha_i Sigma_ii near 1, a weight about
+    # to be pruned); 1/Sigma_ii - alpha_i and m_i/Sigma_ii where the data do.
+    S_K, Q_K = xp.take(S, idx), xp.take(Q, idx)
+    prior_led = aK * sigma_diag > 0.5
+    gap = xp.where(prior_led, aK - S_K, 1.0)
+    s_K = xp.where(prior_led, aK * S_K / gap, 1.0 / sigma_diag - aK)
+    q_K = xp.where(prior_led, aK * Q_K / gap, mean / sigma_diag)
+    # row j: the unit vector of keep[j]
+    spread = xp.take(xp.eye(M, dtype=dtype, device=device), idx, axis=0)
+    kept = xp.sum(spread, axis=0) > 0.5
+    s = xp.where(kept, s_K @ spread, S)
+    q = xp.where(kept, q_K @ spread, Q)
+    return _ARDState(keep, alpha, beta, L_inv, mean, gamma, rss, log_ev, s, q)
+
+
+def _ard_proposals(state: _ARDState, n, threshold, *, xp, bounds) -> list[tuple[Any, float]]:
+    r"""Return the next (alpha, beta): Tipping and Faul's optimum per weight, then MacKay's.
+
+    Weight i alone maximises the evidence at :math:`\alpha_i = s_i^2/(q_i^2 - s_i)` if
+    :math:`q_i^2 > s_i`, else at :math:`\alpha_i = \infty` (pruned); updating all weights
+    at once from one state can overshoot where weights are correlated, hence the second
+    proposal, PRML's :math:`\alpha_i = \gamma_i / m_i^2` (eq. 7.87) on the kept weights.
+    Both prune where :math:`\alpha_i > ` ``threshold`` :math:`\cdot\, s_i`, and take
+    :math:`\beta = (N - \sum_i\gamma_i)/\lVert t - \Phi m\rVert^2` (eq. 7.88).
+    """
+    floor, huge = bounds
+    s, q = state.s, state.q
+    beta = min(max((n - float(xp.sum(state.gamma))) / max(state.rss, floor), floor), huge)
+    # A keeps its Cholesky factor while alpha_i / beta stays above the round-off of C (unit
+    # diagonal, norm at most M); below, the prior no longer matters anyway.
+    floor = max(floor, 1e3 * s.shape[0] * float(xp.finfo(s.dtype).eps) * beta)
+    # A weight the others explain (s_i at round-off of the data's precision) is never added.
+    resolvable = s > 1e3 * float(xp.finfo(s.dtype).eps) * state.beta
+    theta = q * q - s
+    device = device_of(s)
+    inf = xp.asarray(xp.inf, dtype=s.dtype, device=device)
+    addable = resolvable & (theta * threshold > s)
+    tipping = xp.where(addable, xp.clip(s * s / xp.where(addable, theta, 1.0), floor, huge), inf)
+    proposals = [(tipping, beta)]
+    if state.keep:
+        idx = xp.asarray(state.keep, device=device)
+        spread = xp.take(xp.eye(s.shape[0], dtype=s.dtype, device=device), idx, axis=0)
+        m2 = xp.clip(state.mean * state.mean, floor, None)
+        mackay = xp.clip(state.gamma / m2, floor, huge) @ spread
+        kept = xp.sum(spread, axis=0) > 0.5
+        mackay = xp.where(kept & resolvable & (mackay < threshold * s), mackay, inf)
+        proposals.append((mackay, beta))
+    return proposals
+
+
+def _kept(alpha: Any, *, xp: ModuleType) -> tuple[int, ...]:
+    return tuple(int(i) for i in to_numpy(xp.nonzero(xp.isfinite(alpha))[0]))
+
+
+def ard_fit(
+    stats: SufficientStats, *, threshold: float, max_iter: int, tol: float, xp: ModuleType
+) -> ARDFit:
+    r"""Maximise the evidence over one precision per weight and the noise precision.
+
+    The type-II maximum likelihood of PRML section 7.2.1 (Tipping 2001), from the
+    statistics alone: each step factorises a :math:`k \times k` matrix (k kept weights) and
+    never touches the data. It runs on the columns of :math:`\Phi` scaled to unit norm and
+    the targets to unit mean square, which changes nothing but the round-off: the evidence,
+    the kept set and the posterior are the same for any scaling of a column or of the
+    targets.
+
+    Each step proposes the per-weight optima of Tipping and Faul (2003) for all weights at
+    once (pruned weights come back where :math:`q_i^2/s_i` has grown above
+    :math:`1 + 1/\text{threshold}`) and keeps the proposal if it raised the evidence, else
+    takes MacKay's step (:func:`_ard_proposals`). It stops when the kept set stays and every
+    :math:`\ln\alpha_i` and :math:`\ln\beta` moves less than ``tol``, or the gradient of
+    the evidence in them is below ``tol`` (:func:`_ard_gradient`; on a ridge, as for
+    duplicated columns, the precisions drift while the evidence stays put).
+
+    The :math:`M \times M` work runs in float64 whatever the statistics' dtype, and the
+    result is cast back: the residual :math:`t^Tt - 2m^T\Phi^Tt + m^T\Phi^T\Phi m` is a
+    difference that loses three digits at :math:`R^2 = 0.999`, which in float32 moved
+    :math:`\beta` by more than the tolerance from one step to the next.
+    """
+    data_dtype, dtype = stats.xtx.dtype, xp.float64
+    n = stats.n
+    xtx, xty = xp.astype(stats.xtx, dtype), xp.astype(stats.xty, dtype)
+    d2 = xp.linalg.diagonal(xtx)
+    present = d2 > 0.0
+    d = xp.sqrt(xp.where(present, d2, 1.0))
+    mean_square = float(stats.yty) / n
+    scale = mean_square if 0.0 < mean_square < math.inf else 1.0
+    root = math.sqrt(scale)
+    C = xtx / (d[:, None] * d[None, :])
+    h = xty / (d * root)
+    yty = float(stats.yty) / scale
+    huge = float(xp.finfo(data_dtype).max) ** 0.25  # the precisions stay finite in the data's dtype
+    bounds = (1.0 / huge, huge)
+    tol = max(tol, 100.0 * float(xp.finfo(data_dtype).eps))
+    inf = xp.asarray(xp.inf, dtype=dtype, device=device_of(d))
+    alpha = xp.where(present, xp.ones_like(d), inf)
+    state = _ard_state(C, h, yty, n, alpha, 1.0, _kept(alpha, xp=xp), xp=xp, dtype=dtype)
+    converged = False
+    n_iter = 0
+    while n_iter < max_iter and not converged:
+        n_iter += 1
+        for alpha, beta in _ard_proposals(state, n, threshold, xp=xp, bounds=bounds):
+            new = _ard_state(C, h, yty, n, alpha, beta, _kept(alpha, xp=xp), xp=xp, dtype=dtype)
+            if new.log_evidence >= state.log_evidence - 1e-12 * abs(state.log_evidence):
+                break
+        # On a ridge of the evidence (exactly collinear columns share their prior variance in
+        # any proportion) the precisions drift with the gradient at zero: that stops it too.
+        converged = new.keep == state.keep and min(
+            _log_step(new, state, xp=xp), _ard_gradient(new, n, xp=xp)
+        ) < tol
+        state = new
+    if not converged:
+        warn(
+            f"the ARD evidence iteration did not converge in max_iter={max_iter} iterations "
+            f"(tol={tol:g}); increase max_iter or tol",
+            ConvergenceWarning,
+        )
+    if state.beta >= huge:
+        warn(
+            "the ARD evidence is maximised at beta -> infinity: the data are fitted exactly; "
+            "use fewer basis functions or more data",
+            NumericalWarning,
+        )
+    return _ard_result(state, d, scale, n, n_iter, converged, xp=xp, dtype=data_dtype)
+
+
+def _ard_gradient(state: _ARDState, n: float, *, xp: ModuleType) -> float:
+    r"""Return the largest scaled gradient of the log evidence in the ln alpha_i and ln beta.
+
+    :math:`2\,\partial \ln p / \partial \ln\alpha_i = \gamma_i - \alpha_i m_i^2` and
+    :math:`2\,\partial \ln p / \partial \ln\beta = N - \sum_i\gamma_i - \beta\lVert t -
+    \Phi m\rVert^2` (taken relative to N), zero at the fixed point of PRML eqs. 7.87-7.88.
+    """
+    total = float(xp.sum(state.gamma)) if state.keep else 0.0
+    grad = abs(n - total - state.beta * state.rss) / n
+    if state.keep:
+        aK = xp.take(state.alpha, xp.asarray(state.keep, device=device_of(state.alpha)))
+        grad = max(grad, float(xp.max(xp.abs(state.gamma - aK * state.mean * state.mean))))
+    return grad
+
+
+def _log_step(new: _ARDState, old: _ARDState, *, xp: ModuleType) -> float:
+    """Largest change of ln alpha_i over the kept weights, plus that of ln beta."""
+    step = abs(math.log(new.beta) - math.log(old.beta))
+    if new.keep:
+        idx = xp.asarray(new.keep, device=device_of(new.alpha))
+        ratio = xp.take(new.alpha, idx) / xp.take(old.alpha, idx)
+        step += float(xp.max(xp.abs(xp.log(ratio))))
+    return step
+
+
+def _ard_result(
+    state: _ARDState, d: Any, scale: float, n: float, n_iter: int, converged: bool, *,
+    xp: ModuleType, dtype: Any,
+) -> ARDFit:
+    r"""Return the fit in the data's units.
+
+    The normalised problem has :math:`w'_i = d_i w_i/\sqrt{s}` and :math:`\alpha'_i = s\,
+    \alpha_i/d_i^2` (:math:`d_i` the norm of column i, :math:`s` the targets' mean square).
+    """
+    M, work, device = d.shape[0], d.dtype, device_of(d)
+    alpha = state.alpha * (d * d) / scale
+    relevant = xp.isfinite(alpha)
+    gamma = xp.zeros((M,), dtype=work, device=device)
+    mean = xp.zeros((M,), dtype=work, device=device)
+    cov = xp.zeros((0, 0), dtype=work, device=device)
+    if state.keep:
+        idx = xp.asarray(state.keep, device=device)
+        spread = xp.take(xp.eye(M, dtype=work, device=device), idx, axis=0)
+        dK = xp.take(d, idx)
+        mean = (state.mean * (math.sqrt(scale) / dK)) @ spread
+        gamma = state.gamma @ spread
+        B = state.L_inv / dK[None, :]  # Sigma = L^-T L^-1, and D^-1 Sigma D^-1 from B
+        cov = scale * (xp.matrix_transpose(B) @ B)
+    return ARDFit(
+        alpha=xp.astype(alpha, dtype),
+        beta=state.beta / scale,
+        relevant=relevant,
+        mean=xp.astype(mean, dtype),
+        cov=xp.astype(cov, dtype),
+        gamma=xp.astype(gamma, dtype),
+        log_evidence=state.log_evidence - 0.5 * n * math.log(scale),
+        n_iter=n_iter,
+        converged=converged,
+    )

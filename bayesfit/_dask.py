@@ -65,7 +65,7 @@ def _prepared(estimator: Any, X: Any, y: Any, sample_weight: Any) -> tuple[Any, 
         X = X[:, None]
     if X.ndim != 2:
         raise ValueError(f"X must be 1-D or 2-D, got {X.ndim}-D with shape {X.shape}")
-    if y.ndim != 1:
+    if y.ndim != 1 and not (y.ndim == 2 and estimator._multi_output):
         raise ValueError(f"y must be 1-D, got {y.ndim}-D with shape {y.shape}")
     arrays = [("X", X), ("y", y)]
     if sample_weight is not None:
@@ -93,7 +93,7 @@ def _prepared(estimator: Any, X: Any, y: Any, sample_weight: Any) -> tuple[Any, 
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"X has no samples or no features (shape={X.shape})")
     X = X.rechunk({1: -1})  # whole rows per block: the basis needs every feature of a row
-    y = y.rechunk((X.chunks[0],))
+    y = y.rechunk((X.chunks[0],) if y.ndim == 1 else (X.chunks[0], -1))  # K targets: whole rows
     weights = [None] * len(X.chunks[0])
     if sample_weight is not None:
         weights = sample_weight.rechunk((X.chunks[0],)).to_delayed().ravel()

@@ -125,8 +125,14 @@ class BasisEstimator(BaseEstimator):
             if hasattr(self, "feature_names_in_"):
                 state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
             for name in self._scalar_state:
-                state[name] = json_number(getattr(self, name))
-            if hasattr(self, "posterior_"):
+                value = getattr(self, name)
+                state[name] = (  # per target (an (N, K) y) or one
+                    [json_number(v) for v in to_numpy(value).tolist()]
+                    if getattr(value, "ndim", 0) else json_number(value)
+                )
+            if isinstance(getattr(self, "posterior_", None), list):
+                state["posterior_"] = [p.to_dict() for p in self.posterior_]
+            elif hasattr(self, "posterior_"):
                 state["posterior_"] = self.posterior_.to_dict()
             d["state"] = state
         return d
@@ -188,18 +194,29 @@ class BasisEstimator(BaseEstimator):
         self._check_coef(coef)
         self.coef_ = coef
         for name in self._scalar_state:
-            setattr(self, name, float(state[name]) if name != "n_iter_" else state[name])
+            value = state[name]
+            if isinstance(value, list):  # one per target
+                value = (np.asarray(value, dtype=np.int64) if name == "n_iter_" else
+                         xp.asarray([float(v) for v in value], dtype=dtype))
+            elif name != "n_iter_":
+                value = float(value)
+            setattr(self, name, value)
         if "posterior_" in state:
             p = state["posterior_"]
-            self.posterior_ = GaussianPosterior(
-                xp.asarray(p["mean"], dtype=dtype), xp.asarray(p["cov"], dtype=dtype)
-            )
-            if self.posterior_.mean.shape != coef.shape:
+            posteriors = [
+                GaussianPosterior(
+                    xp.asarray(q["mean"], dtype=dtype), xp.asarray(q["cov"], dtype=dtype)
+                )
+                for q in (p if isinstance(p, list) else [p])
+            ]
+            if [q.mean.shape for q in posteriors] != [c.shape for c in (
+                    coef if isinstance(p, list) else [coef])]:
                 raise ValueError("posterior_ does not have the shape of coef_")
+            self.posterior_ = posteriors if isinstance(p, list) else posteriors[0]
 
     def _check_coef(self, coef: Any) -> None:
         """Refuse a loaded ``coef_`` that does not fit the basis (a hook for subclasses)."""
-        if coef.shape != (self.basis_.n_output_features_,):
+        if coef.shape[-1:] != (self.basis_.n_output_features_,) or coef.ndim > 2:
             raise ValueError(
                 f"coef_ has shape {coef.shape}, the basis gives "
                 f"{self.basis_.n_output_features_} weights"

@@ -17,6 +17,7 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "MAPRegression": "bayesfit.linear",
     "BayesianRegression": "bayesfit.linear",
     "EvidenceRegression": "bayesfit.linear",
+    "ARDRegression": "bayesfit.linear",
     "PyMCRegression": "bayesfit.pymc_models",
     "MLEClassifier": "bayesfit.classify",
     "MAPClassifier": "bayesfit.classify",

@@ -382,16 +382,19 @@ def check_array(
 
 
 def check_X_y(
-    X: Any, y: Any, *, row_offset: int = 0, finite: bool = True
+    X: Any, y: Any, *, row_offset: int = 0, finite: bool = True, multi_output: bool = False
 ) -> tuple[Any, Any, ModuleType]:
     """Validate a design ``X`` and targets ``y`` together.
 
-    ``row_offset`` and ``finite`` are as in :func:`check_array`.
+    ``row_offset`` and ``finite`` are as in :func:`check_array`. With ``multi_output``, a
+    2-D ``y`` of shape (n, K) is K targets and stays 2-D (a single column too: its shape is
+    kept as given); without, ``y`` must be 1-D (a single column is flattened).
 
     Returns
     -------
     X, y : arrays
-        ``X`` 2-D, ``y`` 1-D, in one namespace and of one floating dtype (the wider).
+        ``X`` 2-D, ``y`` 1-D (or 2-D, with ``multi_output``), in one namespace and of one
+        floating dtype (the wider).
     xp : module
         Their namespace.
 
@@ -404,13 +407,26 @@ def check_X_y(
         raise ValueError("this estimator requires y to be passed, but the target y is None")
     xp = get_namespace(X, y)
     X = check_array(X, "X", xp=xp, row_offset=row_offset, finite=finite)
-    y = check_array(y, "y", ndim=1, xp=xp, row_offset=row_offset, finite=finite)
+    targets = 2 if multi_output and _ndim(y) == 2 else 1
+    if multi_output and _ndim(y) > 2:
+        raise ValueError(
+            f"y must be 1-D or 2-D, got {_ndim(y)}-D with shape "
+            f"{tuple(np.asarray(y).shape if not hasattr(y, 'shape') else y.shape)}: one "
+            f"column per target"
+        )
+    y = check_array(y, "y", ndim=targets, xp=xp, row_offset=row_offset, finite=finite)
     if X.shape[0] != y.shape[0]:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}"
         )
     dtype = xp.result_type(X.dtype, y.dtype)
     return xp.astype(X, dtype, copy=False), xp.astype(y, dtype, copy=False), xp
+
+
+def _ndim(x: Any) -> int:
+    """Return the number of dimensions of an array, a DataFrame or a nested list."""
+    ndim = getattr(x, "ndim", None)  # arrays of any namespace, DataFrames
+    return int(ndim) if ndim is not None else np.asarray(x).ndim
 
 
 def check_squares(x: Any, name: str, *, xp: ModuleType, row_offset: int = 0) -> None:

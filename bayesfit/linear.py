@@ -16,6 +16,7 @@ sufficient statistics only (see :mod:`bayesfit._conjugate`).
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Iterable
@@ -37,13 +38,15 @@ from bayesfit._backend import (
     to_numpy,
 )
 from bayesfit._conjugate import (
+    Eigen,
     QRStats,
     SufficientStats,
+    ard_fit,
     evidence_fit,
     least_squares,
     posterior_from_stats,
 )
-from bayesfit._estimator import BasisEstimator, unchanged_on_error
+from bayesfit._estimator import BasisEstimator, json_number, unchanged_on_error
 from bayesfit._linalg import cholesky, cholesky_inverse
 from bayesfit._sparse import CDResult, elastic_net_map_path, kkt_residual
 from bayesfit._validation import (
@@ -71,6 +74,7 @@ from bayesfit.posterior import GaussianPosterior, PosteriorDraws, Predictive
 from bayesfit.summary import LooResult, RegressionSummary
 
 __all__ = [
+    "ARDRegression",
     "BayesianRegression",
     "EvidenceRegression",
     "MAPRegression",
@@ -85,10 +89,61 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 class BasisRegressor(RegressorMixin, BasisEstimator):
-    """The regressors' shared fit and prediction: validation, predictive, scores, summaries."""
+    """The regressors' shared fit and prediction: validation, predictive, scores, summaries.
+
+    Estimators with ``_multi_output`` take a 2-D ``y`` of shape (N, K): K targets sharing
+    the design. Their learned arrays then gain a leading axis of length K (``coef_`` of shape
+    (K, M), the precisions and evidences of shape (K,), ``posterior_`` a list of K
+    posteriors), and :meth:`_output` gives the fit of one target as a 1-D estimator, which
+    the per-output summaries and predictive distributions are built from.
+    """
 
     # The class of ``stats_`` (written by to_dict), where the estimator keeps statistics.
     _stats_type: ClassVar[type | None] = None
+    # Whether y may be (N, K): K targets sharing one design.
+    _multi_output: ClassVar[bool] = False
+    # Learned arrays of one row per target (beyond coef_ and _scalar_state), for _output.
+    _target_arrays: ClassVar[tuple[str, ...]] = ()
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = self._multi_output
+        return tags
+
+    @property
+    def _n_targets(self) -> int | None:
+        """K for a fit on a 2-D y of shape (N, K); None for a 1-D y."""
+        return int(self.coef_.shape[0]) if self.coef_.ndim == 2 else None
+
+    def _output(self, k: int) -> BasisRegressor:
+        """Return the fit of target k alone, as the estimator fitted on that column would be."""
+        view = copy.copy(self)
+        view.coef_ = self.coef_[k, ...]
+        for name in self._scalar_state:
+            value = getattr(self, name)
+            if getattr(value, "ndim", 0) == 1:
+                setattr(view, name, value[k].item() if isinstance(value, np.ndarray)
+                        else float(value[k]))
+        for name in self._target_arrays:
+            setattr(view, name, getattr(self, name)[k, ...])
+        if isinstance(getattr(self, "posterior_", None), list):
+            view.posterior_ = self.posterior_[k]
+        if hasattr(self, "stats_"):
+            view.stats_ = self.stats_.outputs()[k]
+        return view
+
+    def _outputs(self) -> list[BasisRegressor]:
+        return [self] if self._n_targets is None else [
+            self._output(k) for k in range(self._n_targets)
+        ]
+
+    def _single_target(self, method: str) -> None:
+        """Refuse ``method`` on a fit of several targets (it is defined for one)."""
+        if self._n_targets is not None:
+            raise ValueError(
+                f"{method} takes one target, and this {type(self).__name__} was fitted on y "
+                f"of shape (n, {self._n_targets}): fit one column to use it"
+            )
 
     # -- fitting -------------------------------------------------------------------------------
     @unchanged_on_error
@@ -102,8 +157,9 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             keep their own (NumPy, CuPy, any array-API library). Dask arrays are reduced
             block by block to the statistics (on the workers of an active
             ``dask.distributed`` client) and only those reach this process.
-        y : array_like of shape (n_samples,)
-            Targets.
+        y : array_like of shape (n_samples,) or (n_samples, n_targets)
+            Targets; a 2-D y is several targets sharing X, for the estimators that take
+            them (MLE, MAP, Bayesian, evidence, ARD), kept 2-D even with one column.
         sample_weight : array_like of shape (n_samples,), optional
             Frequency weights: a non-negative weight per sample, an integer weight counting
             as that many copies of the row (zero drops it). Their sum takes the place of the
@@ -142,7 +198,14 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         NaN and inf are looked for in the sufficient statistics (:meth:`_checked_stats`), at
         no extra pass over the data, unless the basis could hide them (an RBF of inf is 0).
         """
-        Xa, ta, xp = check_X_y(X, y, row_offset=row_offset, finite=False)
+        if not self._multi_output and len(_shape(y)) == 2 and _shape(y)[1] != 1:
+            raise ValueError(
+                f"{type(self).__name__} fits one target: y must be 1-D, got shape {_shape(y)} "
+                f"(fit one model per column)"
+            )
+        Xa, ta, xp = check_X_y(
+            X, y, row_offset=row_offset, finite=False, multi_output=self._multi_output
+        )
         basis = _basis.Identity() if self.basis is None else self.basis
         if not basis._design_shows_nonfinite():
             check_finite(Xa, "X", xp, row_offset)
@@ -199,13 +262,23 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         Predictive
         """
         Phi = self._design(X)
-        return Predictive(*self._predictive_moments(Phi))
+        if self._n_targets is None:
+            return Predictive(*self._predictive_moments(Phi))
+        xp = get_namespace(Phi)
+        parts = [out._predictive_moments(Phi) for out in self._outputs()]
+        return Predictive(*(xp.stack([p[i] for p in parts], axis=1) for i in (0, 1)))
 
     def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
         xp = get_namespace(Phi)
         mean = Phi @ self.coef_
         noise = xp.full(mean.shape, 1.0 / self._beta(), dtype=mean.dtype, device=device_of(mean))
         return mean, noise
+
+    def _mean(self, Phi: Any) -> Any:
+        """Return the mean of the targets, of shape (n,), or (n, K) for K targets."""
+        if self.coef_.ndim == 2:
+            return Phi @ get_namespace(Phi).matrix_transpose(self.coef_)
+        return Phi @ self.coef_
 
     def _beta(self) -> float:
         return float(self.beta_)
@@ -220,11 +293,11 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
 
         Returns
         -------
-        mean : array of shape (n_samples,)
-        std : array of shape (n_samples,), only when ``return_std``
+        mean : array of shape (n_samples,), or (n_samples, K) for K targets
+        std : array of the shape of ``mean``, only when ``return_std``
         """
         if not return_std:
-            return self._design(X) @ self.coef_
+            return self._mean(self._design(X))
         p = self.predictive(X)
         return p.mean, p.std
 
@@ -234,19 +307,28 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         Parameters
         ----------
         X : array_like
-        y : array_like of shape (n_samples,)
+        y : array_like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array_like of shape (n_samples,), optional
         """
         if sample_weight is not None:
             return super().score(to_numpy(X), to_numpy(y), sample_weight=sample_weight)
-        _, ya, xp = check_X_y(X, y)
+        _, ya, xp = check_X_y(X, y, multi_output=self._n_targets is not None)
         pred = self.predict(X)
+        if ya.shape != pred.shape:
+            raise ValueError(f"y must have shape {tuple(pred.shape)}, got {tuple(ya.shape)}")
         resid = ya - pred
-        centred = ya - xp.mean(ya)
-        ss_res, ss_tot = float(xp.vecdot(resid, resid)), float(xp.vecdot(centred, centred))
-        if ss_tot == 0.0:
-            return 1.0 if ss_res == 0.0 else 0.0
-        return 1.0 - ss_res / ss_tot
+        centred = ya - xp.mean(ya, axis=0)
+        ss_res, ss_tot = xp.sum(resid * resid, axis=0), xp.sum(centred * centred, axis=0)
+        # Per target, then averaged (scikit-learn's multioutput="uniform_average").
+        scores = [
+            (1.0 if r == 0.0 else 0.0) if t == 0.0 else 1.0 - r / t
+            for r, t in zip(
+                np.atleast_1d(to_numpy(ss_res)).tolist(),
+                np.atleast_1d(to_numpy(ss_tot)).tolist(),
+                strict=True,
+            )
+        ]
+        return float(np.mean(scores))
 
     def log_predictive_density(self, X: Any, y: Any, reduction: str = "sum") -> Any:
         r"""Return :math:`\sum_i \ln p(y_i \mid x_i)` under the predictive distribution.
@@ -259,7 +341,7 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             Sum (a float), mean per point (a float), or the per-point array.
         """
         check_value("reduction", reduction, Options(_REDUCTIONS))
-        _, ya, xp = check_X_y(X, y)
+        _, ya, xp = check_X_y(X, y, multi_output=self._n_targets is not None)
         lpd = self._log_density(X, ya)
         if reduction == "none":
             return lpd
@@ -312,14 +394,26 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
                 f"this {type(self).__name__} has no statistics of its training data (it was "
                 f"loaded from a dict written by an older bayesfit): fit it again to summarise"
             )
+        title = " ".join(repr(self).split())
+        if self._n_targets is not None:
+            return self._summary_per_output(title, float(level))
         columns, interval = self._coefficient_columns(float(level))
         return RegressionSummary.from_columns(
-            " ".join(repr(self).split()),
-            self._feature_names(),
-            columns,
-            self._summary_statistics(),
-            level,
-            interval,
+            title, self._feature_names(), columns, self._summary_statistics(), level, interval
+        )
+
+    def _summary_per_output(self, title: str, level: float) -> RegressionSummary:
+        """Return the summary of K targets: rows (output, feature), each statistic a list."""
+        names = self._feature_names()
+        parts = [(out._coefficient_columns(level), out._summary_statistics())
+                 for out in self._outputs()]
+        columns = {key: np.concatenate([np.asarray(c[0][key]) for c, _ in parts])
+                   for key in parts[0][0][0]}
+        statistics = {key: [st[key] for _, st in parts] for key in parts[0][1]}
+        rows = [(k, name) for k in range(len(parts)) for name in names]
+        return RegressionSummary.from_columns(
+            title, rows, columns, statistics, level, parts[0][0][1],
+            index_names=("output", "feature"),
         )
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
@@ -331,13 +425,17 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         stats = self.stats_
         return _fit_statistics(
             n=stats.n,
-            n_params=int(self.coef_.shape[0]),
+            n_params=self._n_params(),
             rss=stats.rss_at(self.coef_),
             tss=stats.tss(centred=self.basis_.bias),
             intercept=self.basis_.bias,
             precision=self._beta(),
             **self._model_statistics(),
         )
+
+    def _n_params(self) -> int:
+        """Return the number of weights the summary counts (a hook: all of ``coef_``)."""
+        return int(self.coef_.shape[0])
 
     def _model_statistics(self) -> dict[str, Any]:
         """``log_evidence``, ``gamma``, ``alpha``, ``beta`` where the estimator has them."""
@@ -411,6 +509,20 @@ def _fit_statistics(
     return stats
 
 
+def _shape(y: Any) -> tuple[int, ...]:
+    shape = getattr(y, "shape", None)  # arrays of any namespace, DataFrames
+    return tuple(int(n) for n in (shape if shape is not None else np.asarray(y).shape))
+
+
+def _check_same_targets(t: Any, n_targets: int | None) -> None:
+    """Refuse a chunk whose targets do not have the columns of the data seen before."""
+    if (int(t.shape[1]) if t.ndim == 2 else None) != n_targets:
+        seen = "(n,)" if n_targets is None else f"(n, {n_targets})"
+        raise ValueError(
+            f"y has shape {tuple(t.shape)}, but the data seen so far had y of shape {seen}"
+        )
+
+
 def _normal_columns(mean: Any, sd: Any, level: float) -> dict[str, Any]:
     """Estimate, sd and the equal-tailed interval of independent normal marginals."""
     mean, sd = to_numpy(mean), to_numpy(sd)
@@ -453,6 +565,22 @@ class _StatisticsModel(BasisRegressor):
         """Set the learned attributes from the statistics of all data seen."""
         raise NotImplementedError
 
+    def _fit_each_target(self, stats: Any, *, xp: Any, shared: tuple[str, ...] = ()) -> None:
+        """Fit K targets one by one on their own statistics and stack what each learns.
+
+        ``coef_`` becomes (K, M) and each ``_scalar_state`` attribute a host array (K,),
+        except the ``shared`` ones, which every target has the same (settings, say).
+        """
+        fits = []
+        for target in stats.outputs():
+            fit = copy.copy(self)
+            fit._fit_stats(target, xp=xp)
+            fits.append(fit)
+        self.coef_ = xp.stack([f.coef_ for f in fits])
+        for name in self._scalar_state:
+            values = [getattr(f, name) for f in fits]
+            setattr(self, name, values[0] if name in shared else np.asarray(values))
+
     @unchanged_on_error
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> Self:
         r"""Update the fit with one more chunk of data; any chunking gives the batch fit.
@@ -466,7 +594,7 @@ class _StatisticsModel(BasisRegressor):
         Parameters
         ----------
         X : array_like of shape (n_samples,) or (n_samples, n_features)
-        y : array_like of shape (n_samples,)
+        y : array_like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array_like of shape (n_samples,), optional
             Frequency weights, as in :meth:`fit`; a chunk's may all be zero once some
             earlier chunk had a positive weight.
@@ -479,6 +607,8 @@ class _StatisticsModel(BasisRegressor):
         if first:
             validate_params(self, self._parameter_constraints)
         Xa, t, w, xp = self._validated_inputs(X, y, sample_weight, reset=first, whole=False)
+        if not first:
+            _check_same_targets(t, self.stats_.n_targets)
         chunk = self._statistics(Xa, t, w, xp=xp)
         self._set_stats(chunk if first else self.stats_ + chunk, xp=xp)
         return self
@@ -521,6 +651,8 @@ class _StatisticsModel(BasisRegressor):
                 Xa, t, w, xp = self._validated_inputs(
                     X, y, sample_weight, reset=stats is None, whole=False
                 )
+                if stats is not None:
+                    _check_same_targets(t, stats.n_targets)
                 part = self._statistics(Xa, t, w, xp=xp)
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"chunk {i}: {exc}") from exc
@@ -564,11 +696,11 @@ class MLERegression(_StatisticsModel):
 
     Attributes
     ----------
-    coef_ : array of shape (M,)
+    coef_ : array of shape (M,), or (K, M) for a y of K columns
         :math:`w_{ML}`, the minimum-norm least-squares solution.
-    beta_ : float
+    beta_ : float or array of shape (K,)
         :math:`\beta_{ML}`, the noise precision.
-    noise_std_ : float
+    noise_std_ : float or array of shape (K,)
         :math:`\beta_{ML}^{-1/2}`.
     rank_ : int
         Numerical rank of the (column-equilibrated) design matrix.
@@ -614,6 +746,7 @@ class MLERegression(_StatisticsModel):
     }
     _scalar_state = ("beta_", "noise_std_", "rank_")
     _stats_type = QRStats
+    _multi_output = True
 
     def __init__(self, basis: _basis.Basis | None = None, rcond: float | None = None):
         self.basis = basis
@@ -630,7 +763,7 @@ class MLERegression(_StatisticsModel):
         M = stats.n_params
         with small_dense_threads(M):
             fit = least_squares(stats, rcond=self.rcond, xp=xp)
-        if fit.rank == M and stats.R_aug.shape[0] > M:
+        if fit.rank == M and stats.R_aug.shape[0] > M and stats.n_targets is None:
             # With the data at hand the residual is summed directly: rho from the QR is as
             # good in theory, but on NIST's problems the direct sum kept up to a digit more
             # of the residual SD and the standard errors.
@@ -664,12 +797,17 @@ class MLERegression(_StatisticsModel):
                     f"basis (lower degree, GaussianRBF), float64, or MAPRegression",
                     NumericalWarning,
                 )
-        self.coef_ = fit.coef
+        self.coef_ = fit.coef if stats.n_targets is None else xp.matrix_transpose(fit.coef)
         self.rank_ = fit.rank
         self.singular_values_ = fit.singular_values
         mse = fit.rss / stats.n
-        self.beta_ = 1.0 / mse if mse > 0 else math.inf
-        self.noise_std_ = math.sqrt(mse)
+        if stats.n_targets is None:
+            self.beta_ = 1.0 / mse if mse > 0 else math.inf
+            self.noise_std_ = math.sqrt(mse)
+        else:  # one noise precision per target, inf for a target fitted exactly
+            fitted = mse > 0
+            self.beta_ = xp.where(fitted, 1.0 / xp.where(fitted, mse, 1.0), xp.inf)
+            self.noise_std_ = xp.sqrt(mse)
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
         fit = least_squares(self.stats_, rcond=self.rcond, xp=self.stats_.xp)
@@ -756,7 +894,7 @@ class MAPRegression(_ConjugateModel):
 
     Attributes
     ----------
-    coef_ : array of shape (M,)
+    coef_ : array of shape (M,), or (K, M) for a y of K columns
         :math:`w_{MAP}` (exact zeros where the L1 penalty switches a weight off).
     beta_ : float
         Equal to ``beta``.
@@ -836,6 +974,7 @@ class MAPRegression(_ConjugateModel):
         self.max_iter = max_iter
 
     _scalar_state = ("beta_", "n_iter_", "kkt_residual_")
+    _multi_output = True
 
     @property
     def _sparse(self) -> bool:
@@ -860,6 +999,9 @@ class MAPRegression(_ConjugateModel):
         return fits
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
+        if stats.n_targets is not None:  # each its own solve: an L1 prior couples nothing
+            self._fit_each_target(stats, xp=xp, shared=("beta_",))
+            return
         self.beta_ = float(self.beta)
         if not self._sparse and not self._unpenalized():
             mean, _, _ = posterior_from_stats(stats, self.alpha, self.beta, xp=xp)
@@ -905,6 +1047,7 @@ class MAPRegression(_ConjugateModel):
         array([3, 2, 1])
         """
         check_is_fitted(self, "coef_")
+        self._single_target("path")
         if not hasattr(self, "stats_"):
             raise ValueError(
                 "this MAPRegression has no statistics of its training data (it was loaded "
@@ -959,8 +1102,13 @@ class MAPRegression(_ConjugateModel):
 class _BayesianModel(_ConjugateModel):
     """A Gaussian posterior over the weights: predictive variance and function samples."""
 
+    def _posterior_design(self, Phi: Any) -> Any:
+        """Return the columns of ``Phi`` that ``posterior_`` is over (a hook: all of them)."""
+        return Phi
+
     def _predictive_moments(self, Phi: Any) -> tuple[Any, Any]:
-        return Phi @ self.coef_, self.posterior_.predictive_var(Phi, beta=self._beta())
+        var = self.posterior_.predictive_var(self._posterior_design(Phi), beta=self._beta())
+        return Phi @ self.coef_, var
 
     def sample_functions(self, X: Any, n: int = 10, random_state: Any = None) -> Any:
         r"""Draw ``n`` curves :math:`y(x) = w^T\phi(x)`, :math:`w` from the posterior.
@@ -976,7 +1124,8 @@ class _BayesianModel(_ConjugateModel):
         array of shape (n, n_points)
             Noise-free function values, correlated across points as the posterior implies.
         """
-        Phi = self._design(X)
+        self._single_target("sample_functions")
+        Phi = self._posterior_design(self._design(X))
         return self.posterior_.sample(n, random_state) @ get_namespace(Phi).matrix_transpose(
             Phi
         )
@@ -1027,10 +1176,11 @@ class _BayesianModel(_ConjugateModel):
         ((20,), True)
         """
         check_is_fitted(self, "posterior_")
+        self._single_target("loo")
         Xa, ya, xp = check_X_y(X, y)
         check_features(self, Xa, X, reset=False)
         self._check_training_data(Xa, ya, xp=xp)
-        Phi = self.basis_._design(Xa)
+        Phi = self._posterior_design(self.basis_._design(Xa))
         dtype = self.posterior_.mean.dtype
         Phi, ya = xp.astype(Phi, dtype, copy=False), xp.astype(ya, dtype, copy=False)
         elpd_i = self.posterior_.loo_log_density(Phi, ya, self._beta())
@@ -1093,27 +1243,39 @@ class _BayesianModel(_ConjugateModel):
         from bayesfit._arviz import draws_group, log_likelihood_group, observed_group
 
         check_is_fitted(self, "posterior_")
+        self._single_target("to_arviz")
         check_value("draws", draws, POSITIVE_INT)
         rng = check_random_state(random_seed, "random_seed")
         _, ya, _ = check_X_y(X, y)
-        Phi = to_numpy(self._design(X)).astype(np.float64)
+        Phi = to_numpy(self._posterior_design(self._design(X))).astype(np.float64)
         w = to_numpy(self.posterior_.sample(draws, rng)).astype(np.float64)
         t = to_numpy(ya).astype(np.float64)
         draws_ = PosteriorDraws(w, np.full(w.shape[0], self._beta() ** -0.5))
-        attrs = {"alpha": float(self.alpha_), "beta": self._beta()}
+        attrs = {"alpha": self._alpha_attribute(), "beta": self._beta()}
         return xr.DataTree.from_dict(
             {
-                "posterior": draws_group({"w": w[None]}, self._feature_names(), attrs),
+                "posterior": draws_group({"w": w[None]}, self._posterior_names(), attrs),
                 "log_likelihood": log_likelihood_group(draws_, Phi, t, chains=1),
                 "observed_data": observed_group(t),
             }
         )
 
+    def _posterior_names(self) -> list[str]:
+        """Return the names of the weights ``posterior_`` is over (a hook: all of them)."""
+        return self._feature_names()
+
+    def _alpha_attribute(self) -> Any:
+        return float(self.alpha_)
+
     def prior(self) -> GaussianPosterior:
         """Return the prior over the weights as a :class:`GaussianPosterior`."""
         check_is_fitted(self, "posterior_")
+        if getattr(self.alpha_, "ndim", 0) and self._n_targets is not None:
+            self._single_target("prior")  # K targets, each with its own alpha
         xp = get_namespace(self.coef_)
-        M, dtype, device = self.coef_.shape[0], self.coef_.dtype, device_of(self.coef_)
+        dtype, device = self.coef_.dtype, device_of(self.coef_)
+        # K targets share alpha (BayesianRegression); for their own, see each _output(k).
+        M = self._outputs()[0].posterior_.n_features
         mean, cov = self._prior_moments(M, xp=xp, dtype=dtype, device=device)
         return GaussianPosterior(
             xp.zeros(M, dtype=dtype, device=device) if mean is None else mean,
@@ -1124,8 +1286,13 @@ class _BayesianModel(_ConjugateModel):
         return None, None
 
     def _set_posterior(self, mean: Any, cov: Any) -> None:
-        self.posterior_ = GaussianPosterior(mean, cov)
-        self.coef_ = mean
+        """Set ``posterior_`` and ``coef_``; a mean of shape (M, K) is K targets sharing ``cov``."""
+        if mean.ndim == 1:
+            self.posterior_ = GaussianPosterior(mean, cov)
+            self.coef_ = mean
+        else:
+            self.posterior_ = [GaussianPosterior(mean[:, k], cov) for k in range(mean.shape[1])]
+            self.coef_ = get_namespace(mean).matrix_transpose(mean)
 
     def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
         xp = get_namespace(self.coef_)
@@ -1151,11 +1318,11 @@ class BayesianRegression(_BayesianModel):
 
     Attributes
     ----------
-    posterior_ : GaussianPosterior
+    posterior_ : GaussianPosterior, or a list of K for a y of K columns
         :math:`\mathcal N(m_N, S_N)`.
-    coef_ : array of shape (M,)
+    coef_ : array of shape (M,), or (K, M) for a y of K columns
         The posterior mean :math:`m_N` (equal to :math:`w_{MAP}` under the default prior).
-    log_evidence_ : float
+    log_evidence_ : float or array of shape (K,)
         :math:`\ln p(t \mid \alpha, \beta)`, PRML eq. 3.86 (or its general-prior form).
     alpha_, beta_ : float
         The precisions used.
@@ -1192,6 +1359,7 @@ class BayesianRegression(_BayesianModel):
         "prior_cov": [NONE, ARRAY],
     }
     _scalar_state = ("alpha_", "beta_", "log_evidence_")
+    _multi_output = True
 
     def __init__(
         self,
@@ -1222,16 +1390,18 @@ class BayesianRegression(_BayesianModel):
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
         M, dtype = stats.xtx.shape[0], stats.xtx.dtype
-        prior_mean, prior_cov = self._prior_moments(
-            M, xp=xp, dtype=dtype, device=device_of(stats.xtx)
-        )
+        device = device_of(stats.xtx)
+        prior_mean, prior_cov = self._prior_moments(M, xp=xp, dtype=dtype, device=device)
+        if prior_mean is not None and stats.n_targets is not None:  # the K targets share it
+            zeros = xp.zeros((1, stats.n_targets), dtype=dtype, device=device)
+            prior_mean = prior_mean[:, None] + zeros
         mean, cov, log_ev = posterior_from_stats(
             stats, self.alpha, self.beta, prior_mean=prior_mean, prior_cov=prior_cov, xp=xp
         )
         self._set_posterior(mean, cov)
         self.alpha_ = float(self.alpha)
         self.beta_ = float(self.beta)
-        self.log_evidence_ = log_ev
+        self.log_evidence_ = log_ev  # one per target for K targets
 
 
 class EvidenceRegression(_BayesianModel):
@@ -1257,15 +1427,15 @@ class EvidenceRegression(_BayesianModel):
 
     Attributes
     ----------
-    alpha_, beta_ : float
+    alpha_, beta_ : float or array of shape (K,)
         The evidence-maximising precisions.
-    gamma_ : float
+    gamma_ : float or array of shape (K,)
         Effective number of well-determined parameters (PRML eq. 3.91).
-    log_evidence_ : float
+    log_evidence_ : float or array of shape (K,)
         The maximised log evidence (PRML eq. 3.86).
-    n_iter_ : int
+    n_iter_ : int or array of shape (K,)
         Re-estimation steps taken.
-    posterior_ : GaussianPosterior
+    posterior_ : GaussianPosterior, or a list of K for a y of K columns
         The posterior at ``alpha_, beta_``; ``coef_`` is its mean.
     stats_, basis_, n_features_in_, feature_names_in_
         As in :class:`BayesianRegression`.
@@ -1302,6 +1472,7 @@ class EvidenceRegression(_BayesianModel):
         "global_search": [BOOLEAN],
     }
     _scalar_state = ("alpha_", "beta_", "gamma_", "log_evidence_", "n_iter_")
+    _multi_output = True
 
     def __init__(
         self,
@@ -1326,21 +1497,263 @@ class EvidenceRegression(_BayesianModel):
         return self.beta_**-0.5
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
-        result = evidence_fit(
-            stats,
-            alpha_init=self.alpha_init,
-            beta_init=self.beta_init,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            global_search=self.global_search,
-            xp=xp,
-        )
-        self._set_posterior(result.mean, result.cov)
-        self.alpha_ = result.alpha
-        self.beta_ = result.beta
-        self.gamma_ = result.gamma
-        self.log_evidence_ = result.log_evidence
-        self.n_iter_ = result.n_iter
+        # K targets: one eigendecomposition of Phi^T Phi serves all, each finds its own
+        # alpha and beta. One target decomposes its own statistics, scaled to unit mean
+        # square (which keeps a digit or two more in float32).
+        eigs = [None] if stats.n_targets is None else Eigen.of_targets(stats, xp=xp)
+        results = [
+            evidence_fit(
+                target,
+                alpha_init=self.alpha_init,
+                beta_init=self.beta_init,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                global_search=self.global_search,
+                xp=xp,
+                eig=eig,
+            )
+            for target, eig in zip(stats.outputs(), eigs, strict=True)
+        ]
+        if stats.n_targets is None:
+            (result,) = results
+            self._set_posterior(result.mean, result.cov)
+            for name in ("alpha", "beta", "gamma", "log_evidence", "n_iter"):
+                setattr(self, name + "_", getattr(result, name))
+            return
+        dtype = stats.xtx.dtype
+        self.posterior_ = [GaussianPosterior(r.mean, r.cov) for r in results]
+        self.coef_ = xp.stack([r.mean for r in results])
+        device = device_of(stats.xtx)
+        for name in ("alpha", "beta", "gamma", "log_evidence"):
+            values = [getattr(r, name) for r in results]
+            setattr(self, name + "_", xp.asarray(values, dtype=dtype, device=device))
+        self.n_iter_ = np.asarray([r.n_iter for r in results])
+
+
+class ARDRegression(_BayesianModel):
+    r"""Automatic relevance determination: one prior precision per weight, chosen by the evidence.
+
+    The prior :math:`w_i \sim \mathcal N(0, \alpha_i^{-1})` with a separate :math:`\alpha_i`
+    for each weight (PRML section 7.2.1, Tipping 2001; scikit-learn's ``ARDRegression``
+    fits the same model). Maximising the evidence drives the :math:`\alpha_i` of the weights
+    the data do not need to infinity: those weights are pruned, exactly zero.
+
+    Parameters
+    ----------
+    basis : bayesfit.basis.Basis, optional
+        Basis functions; ``None`` means the inputs plus a bias column (the bias weight gets
+        its own :math:`\alpha_i` and can be pruned too).
+    threshold : float, default 1e4
+        Weight i is pruned when :math:`\alpha_i > \text{threshold} \cdot s_i`, where
+        :math:`s_i` is the precision the data (with the other weights integrated out) give
+        :math:`w_i`: when the prior would shrink it to less than :math:`1/(1 +
+        \text{threshold})` of what the data say. Equivalently the weight stays only where
+        :math:`q_i^2/s_i > 1 + 1/\text{threshold}` (see Notes). Both sides scale alike
+        when a column of :math:`\Phi` or the targets are rescaled, so the kept set does not
+        depend on the units of the features (scikit-learn's ``threshold_lambda`` bounds
+        :math:`\alpha_i` itself, which does).
+    max_iter : int, default 1000
+        Maximum number of re-estimation steps.
+    tol : float, default 1e-10
+        Stop when the kept set stays the same and every :math:`\ln\alpha_i` and
+        :math:`\ln\beta` moves less than ``tol`` (never below 100 machine epsilons of the
+        data's dtype), or the evidence has not moved beyond round-off for five steps (exactly
+        collinear columns share their prior variance in any proportion).
+
+    Attributes
+    ----------
+    coef_ : array of shape (M,)
+        The posterior mean; exactly 0 for the pruned weights.
+    relevant_ : array of bool, shape (M,)
+        The kept weights. For a ``y`` of K columns, ``coef_``, ``relevant_``, ``alpha_`` and
+        ``gamma_`` have shape (K, M), ``beta_``, ``log_evidence_`` and ``n_iter_`` (K,), and
+        ``posterior_`` is a list of K: each target has its own precisions and kept set.
+    alpha_ : array of shape (M,)
+        The weight precisions :math:`\alpha_i`; ``inf`` where pruned.
+    beta_ : float
+        The noise precision.
+    gamma_ : array of shape (M,)
+        :math:`\gamma_i = 1 - \alpha_i\Sigma_{ii}`, how well the data determine each
+        weight (0 where pruned); their sum is the effective number of parameters.
+    log_evidence_ : float
+        :math:`\ln p(t \mid \alpha, \beta)` with the kept weights integrated out.
+    n_iter_ : int
+        Re-estimation steps taken.
+    posterior_ : GaussianPosterior
+        :math:`\mathcal N(m, \Sigma)` over the kept weights ``coef_[relevant_]``: exact
+        given ``alpha_`` and ``beta_``.
+    stats_, basis_, n_features_in_, feature_names_in_
+        As in :class:`BayesianRegression`.
+
+    Notes
+    -----
+    With :math:`A = \operatorname{diag}(\alpha) + \beta\Phi^T\Phi` over the kept
+    weights, :math:`\Sigma = A^{-1}`, :math:`m = \beta\Sigma\Phi^T t`
+    (PRML eqs. 7.82-7.83) and
+
+    .. math::
+
+        \ln p(t \mid \alpha, \beta) = \tfrac12 \sum_i \ln\alpha_i + \tfrac N2 \ln\beta
+            - \tfrac\beta2 \lVert t - \Phi m\rVert^2 - \tfrac12 m^T\operatorname{diag}(\alpha) m
+            - \tfrac12 \ln|A| - \tfrac N2 \ln 2\pi,
+
+    PRML eq. 7.85 in the form of eq. 3.86. Its stationary points satisfy
+    :math:`\alpha_i = \gamma_i/m_i^2` and :math:`\beta = (N - \sum_i\gamma_i)/\lVert t
+    - \Phi m\rVert^2` (eqs. 7.87-7.88), the fixed point scikit-learn's iteration seeks.
+    Here each step proposes, for every weight at once, the :math:`\alpha_i` that maximises
+    the evidence with the others fixed (Tipping and Faul 2003): :math:`s_i^2/(q_i^2 -
+    s_i)` when :math:`q_i^2 > s_i`, :math:`\infty` otherwise, with :math:`s_i = 1/\Sigma_{ii}
+    - \alpha_i` and :math:`q_i = m_i/\Sigma_{ii}` for a kept weight (the precision and the
+    projected target of :math:`w_i` with the other weights integrated out); it falls back to
+    eq. 7.87 where that proposal lowers the evidence. A pruned weight comes back when its
+    :math:`q_i^2/s_i` grows past the threshold. Everything comes from the sufficient
+    statistics :math:`\Phi^T\Phi, \Phi^T t, t^T t, N`: each step factorises an
+    :math:`M \times M` matrix (the kept block) and never reads the data, so ``partial_fit``,
+    ``fit_stream`` and Dask arrays fit exactly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import bayesfit as bf
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 5))
+    >>> y = 2.0 * X[:, 0] - X[:, 3] + 0.1 * rng.standard_normal(200)
+    >>> model = bf.ARDRegression(bf.basis.Identity(bias=False)).fit(X, y)
+    >>> model.coef_.round(1)
+    array([ 2.,  0.,  0., -1.,  0.])
+    >>> bool(model.relevant_[0] and model.relevant_[3] and not model.relevant_[2])
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
+        **BasisEstimator._parameter_constraints,
+        "threshold": [Interval(numbers.Real, 0.0, None, "neither")],
+        "max_iter": [POSITIVE_INT],
+        "tol": [POSITIVE],
+    }
+    _scalar_state = ("beta_", "log_evidence_", "n_iter_")
+    _target_arrays = ("relevant_", "alpha_", "gamma_")
+    _multi_output = True
+
+    def __init__(
+        self,
+        basis: _basis.Basis | None = None,
+        threshold: float = 1e4,
+        max_iter: int = 1000,
+        tol: float = 1e-10,
+    ):
+        self.basis = basis
+        self.threshold = threshold
+        self.max_iter = max_iter
+        self.tol = tol
+
+    @property
+    def noise_std_(self) -> float:
+        r"""Estimated noise standard deviation :math:`\beta^{-1/2}`."""
+        check_is_fitted(self, "beta_")
+        return self.beta_**-0.5
+
+    def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
+        results = [
+            ard_fit(
+                target, threshold=float(self.threshold), max_iter=self.max_iter, tol=self.tol,
+                xp=xp,
+            )
+            for target in stats.outputs()  # K targets: each its own precisions and kept set
+        ]
+        posteriors = [
+            GaussianPosterior(xp.take(r.mean, self._kept(r.relevant)), r.cov) for r in results
+        ]
+        if stats.n_targets is None:
+            (result,) = results
+            self.posterior_ = posteriors[0]
+            for name in ("relevant", "alpha", "beta", "gamma", "log_evidence", "n_iter"):
+                setattr(self, name + "_", getattr(result, name))
+            self.coef_ = result.mean
+            return
+        self.posterior_ = posteriors
+        self.coef_ = xp.stack([r.mean for r in results])
+        for name in ("relevant", "alpha", "gamma"):
+            setattr(self, name + "_", xp.stack([getattr(r, name) for r in results]))
+        device = device_of(stats.xtx)
+        for name in ("beta", "log_evidence"):
+            values = [getattr(r, name) for r in results]
+            setattr(self, name + "_", xp.asarray(values, dtype=stats.xtx.dtype, device=device))
+        self.n_iter_ = np.asarray([r.n_iter for r in results])
+
+    @staticmethod
+    def _kept(relevant: Any) -> Any:
+        xp = get_namespace(relevant)
+        return xp.nonzero(relevant)[0]
+
+    def _posterior_design(self, Phi: Any) -> Any:
+        return get_namespace(Phi).take(Phi, self._kept(self.relevant_), axis=1)
+
+    def _posterior_names(self) -> list[str]:
+        names = self._feature_names()
+        return [names[int(i)] for i in to_numpy(self._kept(self.relevant_))]
+
+    def _alpha_attribute(self) -> Any:
+        return to_numpy(self.alpha_)[to_numpy(self.relevant_)].astype(np.float64)
+
+    def _prior_moments(self, M: int, *, xp: Any, dtype: Any, device: Any) -> tuple[Any, Any]:
+        alpha = xp.take(self.alpha_, self._kept(self.relevant_))
+        return None, xp.eye(M, dtype=dtype, device=device) / alpha[None, :]
+
+    def _n_params(self) -> int:
+        return int(self.posterior_.n_features)
+
+    def _model_statistics(self) -> dict[str, Any]:
+        xp = get_namespace(self.gamma_)
+        return {
+            "log_evidence": self.log_evidence_,
+            "gamma": float(xp.sum(self.gamma_)),
+            "alpha": None,  # one per weight: the table's alpha column
+            "beta": self.beta_,
+        }
+
+    def _coefficient_columns(self, level: float) -> tuple[dict[str, Any], str]:
+        relevant = to_numpy(self.relevant_)
+        sd = np.zeros(relevant.shape[0])
+        sd[relevant] = np.sqrt(np.diag(to_numpy(self.posterior_.cov)))
+        columns = _normal_columns(self.coef_, sd, level)
+        columns["alpha"] = to_numpy(self.alpha_)
+        return columns, "credible"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict of the settings and the fitted state (lossless).
+
+        ``alpha_`` is written with ``"inf"`` for the pruned weights.
+        """
+        d = super().to_dict()
+        if "state" in d:
+            alpha = to_numpy(self.alpha_)
+            d["state"]["alpha_"] = np.vectorize(json_number, otypes=[object])(alpha).tolist()
+            d["state"]["gamma_"] = to_numpy(self.gamma_).tolist()
+        return d
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        super()._load_state({k: v for k, v in state.items() if k != "posterior_"})
+        xp = get_namespace(self.coef_)
+        dtype = self.coef_.dtype
+        alpha = xp.asarray(np.asarray(state["alpha_"], dtype=np.float64), dtype=dtype)
+        gamma = xp.asarray(state["gamma_"], dtype=dtype)
+        if alpha.shape != self.coef_.shape or gamma.shape != self.coef_.shape:
+            raise ValueError(
+                f"alpha_ and gamma_ must have the shape of coef_ {tuple(self.coef_.shape)}"
+            )
+        self.alpha_, self.gamma_ = alpha, gamma
+        self.relevant_ = xp.isfinite(alpha)
+        p = state["posterior_"]
+        posteriors = [
+            GaussianPosterior(xp.asarray(q["mean"], dtype=dtype), xp.asarray(q["cov"], dtype=dtype))
+            for q in (p if isinstance(p, list) else [p])
+        ]
+        rows = xp.reshape(self.relevant_, (-1, alpha.shape[-1]))  # one per target
+        kept = to_numpy(xp.sum(xp.astype(rows, xp.int32), axis=1))
+        if [q.n_features for q in posteriors] != [int(k) for k in kept]:
+            raise ValueError("posterior_ is not over the weights alpha_ keeps")
+        self.posterior_ = posteriors if isinstance(p, list) else posteriors[0]
 
 
 def from_dict(d: dict[str, Any]) -> BasisEstimator:

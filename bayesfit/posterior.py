@@ -68,7 +68,7 @@ class GaussianPosterior:
     Parameters
     ----------
     mean : array of shape (M,)
-        The mean :math:`m`.
+        The mean :math:`m` (M may be 0: a posterior over no weights).
     cov : array of shape (M, M)
         The covariance :math:`S`, symmetric positive definite.
 
@@ -98,8 +98,11 @@ class GaussianPosterior:
 
     def __init__(self, mean: Any, cov: Any):
         xp = get_namespace(mean, cov)
-        mean = check_array(mean, "mean", ndim=1, xp=xp)
-        cov = check_array(cov, "cov", xp=xp)
+        if getattr(mean, "shape", None) == (0,):  # over no weights (ARD pruned them all)
+            mean, cov = xp.asarray(mean), xp.asarray(cov)
+        else:
+            mean = check_array(mean, "mean", ndim=1, xp=xp)
+            cov = check_array(cov, "cov", xp=xp)
         if cov.shape != (mean.shape[0], mean.shape[0]):
             raise ValueError(
                 f"cov must have shape {(mean.shape[0], mean.shape[0])} to match mean, "
@@ -143,6 +146,8 @@ class GaussianPosterior:
         return self.mean[None, :] + z @ self._xp.matrix_transpose(self.cov_cholesky)
 
     def _check_design(self, Phi: Any) -> Any:
+        if self.n_features == 0 and getattr(Phi, "ndim", 0) == 2:
+            return self._xp.astype(self._xp.asarray(Phi), self.mean.dtype, copy=False)
         Phi = check_array(Phi, "Phi", xp=self._xp)
         if Phi.shape[1] != self.n_features:
             raise ValueError(f"Phi has {Phi.shape[1]} columns, expected {self.n_features}")
@@ -273,13 +278,13 @@ class Predictive:
 
     Parameters
     ----------
-    mean, var : arrays of shape (n,)
+    mean, var : arrays of shape (n,), or (n, K) for K targets
         Predictive mean and variance (``var`` may be ``inf``: Student-t noise with
         :math:`\nu \le 2` has no finite variance).
 
     Attributes
     ----------
-    mean, var : arrays of shape (n,)
+    mean, var : arrays of shape (n,) or (n, K)
         In the namespace and on the device of the inputs, of one floating dtype.
 
     Examples
@@ -295,7 +300,7 @@ class Predictive:
 
     def __init__(self, mean: Any, var: Any):
         xp = get_namespace(mean, var)
-        mean = check_array(mean, "mean", ndim=1, xp=xp)
+        mean = check_array(mean, "mean", ndim=2 if getattr(mean, "ndim", 1) == 2 else 1, xp=xp)
         # +inf is a variance too (Student-t noise with nu <= 2): only NaN and negatives are bad
         var = as_floating(as_numeric(var, "var", xp=xp), xp=xp)
         if var.shape != mean.shape:
@@ -321,18 +326,20 @@ class Predictive:
         return self.mean - z * self.std, self.mean + z * self.std
 
     def sample(self, n: int = 1, random_state: Any = None) -> Any:
-        """Draw ``n`` samples of shape (n, n_points), each point independent.
+        """Draw ``n`` samples of shape (n, n_points) (or (n, n_points, K)), each independent.
 
         For whole curves with the correlation between points, use the estimator's
         ``sample_functions``.
         """
-        z = standard_normal_like(self.mean, n, random_state)
-        return self.mean[None, :] + z * self.std[None, :]
+        xp = get_namespace(self.mean)
+        flat = xp.reshape(self.mean, (-1,))
+        z = xp.reshape(standard_normal_like(flat, n, random_state), (n, *self.mean.shape))
+        return self.mean[None, ...] + z * self.std[None, ...]
 
     def log_density(self, y: Any) -> Any:
         r"""Return :math:`\ln \mathcal N(y_i \mid \mu_i, \sigma_i^2)` for each point."""
         xp = get_namespace(self.mean)
-        y = check_array(y, "y", ndim=1, xp=xp)
+        y = check_array(y, "y", ndim=self.mean.ndim, xp=xp)
         if y.shape != self.mean.shape:
             raise ValueError(f"y must have the shape of the mean {self.mean.shape}, got {y.shape}")
         r = y - self.mean

@@ -24,12 +24,19 @@ __all__ = ["LooResult", "RegressionSummary"]
 def _format(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, list):  # one per target
+        return ", ".join(_format(v) for v in value)
     if isinstance(value, bool | str):
         return str(value)
     if isinstance(value, int):
         return f"{value:d}"
     value = float(value)
     return "nan" if math.isnan(value) else f"{value:.6g}"
+
+
+def _shown(value: Any) -> bool:
+    """Return whether a statistic is printed: unless it is None (for every target)."""
+    return any(v is not None for v in value) if isinstance(value, list) else value is not None
 
 
 class RegressionSummary:
@@ -45,7 +52,8 @@ class RegressionSummary:
         ``t`` or ``z`` and ``p_value``.
     statistics : dict
         Model statistics by name (``n_samples``, ``r2``, ``log_likelihood``, ``aic``, ...);
-        None where a statistic has no meaning for the estimator.
+        None where a statistic has no meaning for the estimator; a list of one value per
+        target for a fit of several targets.
     level : float
         The probability of the intervals ``lower`` to ``upper``.
     interval : str or None
@@ -125,7 +133,7 @@ class RegressionSummary:
             )
 
         rule = "-" * len(line(header))
-        stats = [f"{k}: {_format(v)}" for k, v in self.statistics.items() if v is not None]
+        stats = [f"{k}: {_format(v)}" for k, v in self.statistics.items() if _shown(v)]
         pct = f"{100 * self.level:g}%"
         what = (
             f"lower, upper: {pct} {self.interval} interval"
@@ -152,7 +160,7 @@ class RegressionSummary:
         align = [":---" if i < n_keys else "---:" for i in range(len(header))]
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
-        stats = [f"| {k} | {_format(v)} |" for k, v in self.statistics.items() if v is not None]
+        stats = [f"| {k} | {_format(v)} |" for k, v in self.statistics.items() if _shown(v)]
         if stats:
             lines += ["", "| statistic | value |", "|:---|---:|", *stats]
         return "\n".join(lines) + "\n"

@@ -112,7 +112,29 @@ _ON_DEVICE = {
         basis, prior_mean=[0.1] * 4, prior_cov=np.eye(4).tolist()
     ),
     "EvidenceRegression": lambda basis: bf.EvidenceRegression(basis),
+    "ARDRegression": lambda basis: bf.ARDRegression(basis),
 }
+
+
+@pytest.mark.parametrize(
+    "name", ["MLERegression", "BayesianRegression", "EvidenceRegression", "ARDRegression"]
+)
+def test_several_targets_compute_on_the_data_device(name):
+    device = xps.Device("device1")
+    x, t = bf.datasets.sinusoid(40, seed=0)
+    T = np.column_stack([t, 2.0 * t + 0.1 * np.cos(9 * x)])
+    basis = bf.basis.Polynomial(3)
+    on_device = _ON_DEVICE[name](basis).fit(
+        xps.asarray(x, device=device), xps.asarray(T, device=device)
+    )
+    on_host = _ON_DEVICE[name](basis).fit(x, T)
+    grid = np.linspace(0.0, 1.0, 7)
+    mean, std = on_device.predict(xps.asarray(grid, device=device), return_std=True)
+    assert mean.device == device and std.device == device and mean.shape == (7, 2)
+    expected_mean, expected_std = on_host.predict(grid, return_std=True)
+    np.testing.assert_allclose(np.from_dlpack(mean), expected_mean, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(np.from_dlpack(std), expected_std, rtol=1e-10)
+    assert on_device.summary().coefficients.shape[0] == 8
 
 
 @pytest.mark.parametrize("name", list(_ON_DEVICE))

@@ -117,6 +117,7 @@ ESTIMATORS = {
     "MAPRegression": lambda **kw: bf.MAPRegression(B.Polynomial(2), **kw),
     "BayesianRegression": lambda **kw: bf.BayesianRegression(B.Polynomial(2), **kw),
     "EvidenceRegression": lambda **kw: bf.EvidenceRegression(B.Polynomial(2), **kw),
+    "ARDRegression": lambda **kw: bf.ARDRegression(B.Polynomial(2), **kw),
 }
 FITTED = {name: make().fit(x, t) for name, make in ESTIMATORS.items()}
 
@@ -126,8 +127,9 @@ for est, make in ESTIMATORS.items():
         entry = f"{est}.{method}"
         array_cases(entry, "X", X2, lambda v, m=method, k=make: getattr(k(), m)(v, t),
                     wrong_shape=X3D)
+        # K targets are a y of shape (8, K) where the estimator takes them
         array_cases(entry, "y", t, lambda v, m=method, k=make: getattr(k(), m)(x, v),
-                    wrong_shape=np.zeros((8, 2)))
+                    wrong_shape=np.zeros((8, 2, 1) if fitted._multi_output else (8, 2)))
         _add(entry, "y", "length", lambda m=method, k=make: getattr(k(), m)(x, t[:-1]))
     for method in ("fit", "partial_fit"):
         array_cases(f"{est}.{method}", "sample_weight", W,
@@ -213,6 +215,14 @@ for param, bads in {
     bads = {k: v for k, v in bads.items() if not (k == "none" and param.endswith("_init"))}
     value_cases("EvidenceRegression.fit", param, bads,
                 lambda v, p=param: ESTIMATORS["EvidenceRegression"](**{p: v}).fit(x, t))
+
+for param, bads in {
+    "threshold": {k: v for k, v in BAD_POSITIVE.items() if k != "inf"},  # inf: keep all
+    "max_iter": BAD_POSITIVE_INT,
+    "tol": BAD_POSITIVE,
+}.items():
+    value_cases("ARDRegression.fit", param, bads,
+                lambda v, p=param: ESTIMATORS["ARDRegression"](**{p: v}).fit(x, t))
 
 # -- PyMCRegression (fitted lazily: only the cases that need a fit pay for PyMC) -----------------
 
@@ -337,7 +347,7 @@ value_cases(f"{est}.summary", "level", {"zero": 0.0, "one": 1.0, "nan": np.nan, 
 value_cases(f"{est}.sample_functions", "n", {**BAD_POSITIVE_INT, "more than the draws": 101},
             lambda v: _full_fitted().sample_functions(x, v))
 
-for est in ("BayesianRegression", "EvidenceRegression"):
+for est in ("BayesianRegression", "EvidenceRegression", "ARDRegression"):
     fitted = FITTED[est]
     for method in ("loo", "to_arviz"):
         array_cases(f"{est}.{method}", "X", X2, lambda v, f=fitted, m=method: getattr(f, m)(v, t),

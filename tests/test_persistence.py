@@ -27,8 +27,9 @@ ESTIMATORS = [
     lambda basis: bf.MAPRegression(basis, alpha=0.1, beta=20.0),
     lambda basis: bf.BayesianRegression(basis, alpha=0.1, beta=20.0),
     lambda basis: bf.EvidenceRegression(basis),
+    lambda basis: bf.ARDRegression(basis),
 ]
-IDS = ["mle", "map", "bayes", "evidence"]
+IDS = ["mle", "map", "bayes", "evidence", "ard"]
 X_NEW = np.linspace(-0.1, 1.1, 13)
 
 

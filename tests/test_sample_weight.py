@@ -22,6 +22,7 @@ ESTIMATORS = {
     "map": lambda: bf.MAPRegression(Polynomial(3), alpha=0.3, beta=9.0),
     "bayes": lambda: bf.BayesianRegression(Polynomial(3), alpha=0.3, beta=9.0),
     "evidence": lambda: bf.EvidenceRegression(Polynomial(3), tol=1e-13),
+    "ard": lambda: bf.ARDRegression(Polynomial(3), tol=1e-11),
     "lasso": lambda: bf.MAPRegression(Polynomial(3), prior="laplace", alpha=0.5, beta=9.0),
     "elastic_net": lambda: bf.MAPRegression(Polynomial(3), prior="elastic_net", alpha=0.5,
                                             beta=9.0, l1_ratio=0.4),

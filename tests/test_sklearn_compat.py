@@ -10,10 +10,11 @@ from bayesfit.basis import GaussianRBF, Identity, Polynomial, Sigmoidal
 
 # 1-D X is one feature here, as in curve fitting (DESIGN.md), not an error.
 EXPECTED = {"check_fit1d": "bayesfit treats 1-D X as a single feature, as curve fitting does"}
-# scikit-learn's weights-vs-repetition check fits 15 points of 30 features: with 61 (or 31)
-# weights and 11 distinct rows the data are interpolated, the evidence grows without bound as
-# beta -> inf, and where the search stops on that ridge (or, for PyMC, where its chain starts)
-# depends on round-off (for the full-Bayes draws: which rejection-sampling proposals pass).
+# scikit-learn's weights-vs-repetition check fits 15 points of 30 features: with 61 (or 31,
+# for ARD each with its own alpha) weights and 11 distinct rows the data are interpolated, the
+# evidence grows without bound as beta -> inf, and where the search stops on that ridge (or,
+# for PyMC, where its chain starts) depends on round-off (for the full-Bayes draws: which
+# rejection-sampling proposals pass).
 # tests/test_sample_weight.py checks the equivalence on posed problems.
 UNBOUNDED_EVIDENCE = {
     "check_sample_weight_equivalence_on_dense_data": "the check's data interpolate: the "
@@ -24,7 +25,7 @@ UNBOUNDED_EVIDENCE = {
 def _expected(estimator):
     # (the Bayesian lasso's Gibbs draws are a continuous function of the statistics: equal)
     unbounded = (
-        isinstance(estimator, bf.PyMCRegression)
+        isinstance(estimator, bf.PyMCRegression | bf.ARDRegression)
         or (isinstance(estimator, bf.FullBayesRegression) and estimator.weight_prior != "laplace")
         or (isinstance(estimator, bf.EvidenceRegression) and estimator.basis is not None)
     )
@@ -44,6 +45,7 @@ def _expected(estimator):
         bf.BayesianRegression(),
         bf.EvidenceRegression(),
         bf.EvidenceRegression(Polynomial(2)),
+        bf.ARDRegression(),
         # seeded: scikit-learn's checks compare two fits; few draws keep them fast (~8 s)
         bf.PyMCRegression(draws=100, tune=100, chains=1, progressbar=False, random_seed=0),
         bf.FullBayesRegression(draws=100, chains=2, random_seed=0),

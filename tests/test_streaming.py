@@ -14,7 +14,7 @@ from bayesfit.streaming import iter_array_chunks, read_csv_chunks
 # the lasso: the same statistics, a coordinate-descent solve on them
 LASSO = functools.partial(bf.MAPRegression, prior="laplace", alpha=200.0, beta=25.0)
 ESTIMATORS = [bf.MLERegression, bf.MAPRegression, bf.BayesianRegression, bf.EvidenceRegression,
-              LASSO]
+              LASSO, bf.ARDRegression]
 ATTRIBUTES = ("beta_", "alpha_", "log_evidence_", "gamma_", "noise_std_")
 
 
@@ -37,7 +37,7 @@ def test_memmap_chunks_equal_in_memory(estimator, tmp_path):
     X, y = data()
     np.save(tmp_path / "X.npy", X)
     X_disk = np.load(tmp_path / "X.npy", mmap_mode="r")
-    kwargs = {"tol": 1e-13} if estimator is bf.EvidenceRegression else {}
+    kwargs = {"tol": 1e-13} if estimator in (bf.EvidenceRegression, bf.ARDRegression) else {}
     batch = estimator(Polynomial(2), **kwargs).fit(X, y)
     streamed = estimator(Polynomial(2), **kwargs).fit_stream(
         iter_array_chunks(X_disk, y, chunksize=3_000)
@@ -92,7 +92,7 @@ def dask_client():
 def test_dask_on_a_local_cluster_equals_in_memory(estimator, dask_client):
     da = pytest.importorskip("dask.array")
     X, y = data()
-    kwargs = {"tol": 1e-13} if estimator is bf.EvidenceRegression else {}
+    kwargs = {"tol": 1e-13} if estimator in (bf.EvidenceRegression, bf.ARDRegression) else {}
     batch = estimator(Polynomial(2), **kwargs).fit(X, y)
     distributed = estimator(Polynomial(2), **kwargs).fit(
         da.from_array(X, chunks=(2_500, 2)), da.from_array(y, chunks=4_000)

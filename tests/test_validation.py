@@ -38,7 +38,7 @@ BAD_DATA = [
     (np.ones((2, 2, 2)), [1.0, 2.0], ValueError, "X must be 1-D or 2-D, got 3-D"),
     (None, Y_OK, TypeError, "X must be array-like, got None"),
     (X_OK, None, ValueError, "target y is None"),
-    (X_OK, np.ones((8, 2)), ValueError, "y must be 1-D"),
+    (X_OK, np.ones((8, 2, 1)), ValueError, "y must be 1-D or 2-D, got 3-D"),
     (X_OK.astype(complex), Y_OK, ValueError, "Complex data not supported"),
     (X_OK > 0.5, Y_OK, TypeError, "X has boolean dtype"),
     (np.array([{"a": 1}] * 8, dtype=object), Y_OK, TypeError, "X must contain only numbers"),
@@ -130,12 +130,17 @@ def test_random_state_checks():
         bf.datasets.sinusoid(0)
 
 
-def test_column_vector_y_is_flattened_with_a_warning():
+def test_column_vector_y_is_one_target_or_flattened_with_a_warning():
     from sklearn.exceptions import DataConversionWarning
 
+    # an estimator of several targets keeps the shape (scikit-learn's multi-output convention)
+    model = bf.MLERegression().fit(X_OK, Y_OK[:, None])
+    np.testing.assert_allclose(model.coef_[0], bf.MLERegression().fit(X_OK, Y_OK).coef_)
+    assert model.predict(X_OK).shape == (8, 1)
+    # one of a single target flattens it, as scikit-learn's single-output estimators do
     with pytest.warns(DataConversionWarning, match="column-vector y"):
-        model = bf.MLERegression().fit(X_OK, Y_OK[:, None])
-    np.testing.assert_allclose(model.coef_, bf.MLERegression().fit(X_OK, Y_OK).coef_)
+        full = bf.FullBayesRegression(draws=20, random_seed=0).fit(X_OK, Y_OK[:, None])
+    assert full.predict(X_OK).shape == (8,)
 
 
 def test_a_failed_fit_leaves_the_estimator_as_it_was():
