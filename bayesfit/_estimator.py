@@ -122,8 +122,9 @@ class BasisEstimator(BaseEstimator):
                 "coef_": to_numpy(self.coef_).tolist(),
                 "dtype": str(to_numpy(self.coef_).dtype),
             }
-            if hasattr(self, "feature_names_in_"):
-                state["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+            for names in ("feature_names_in_", "target_names_"):
+                if hasattr(self, names):
+                    state[names] = [str(n) for n in getattr(self, names)]
             for name in self._scalar_state:
                 value = getattr(self, name)
                 state[name] = (  # per target (an (N, K) y) or one
@@ -188,8 +189,9 @@ class BasisEstimator(BaseEstimator):
         if n_features != getattr(self.basis_, "n_features_in_", None):
             raise ValueError(f"n_features_in_ {n_features!r} does not match the fitted basis")
         self.n_features_in_ = n_features
-        if "feature_names_in_" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        for names in ("feature_names_in_", "target_names_"):
+            if names in state:
+                setattr(self, names, np.asarray(state[names], dtype=object))
         coef = xp.astype(check_tensor(state["coef_"], "coef_", xp=xp), dtype)
         self._check_coef(coef)
         self.coef_ = coef

@@ -159,7 +159,8 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
             ``dask.distributed`` client) and only those reach this process.
         y : array_like of shape (n_samples,) or (n_samples, n_targets)
             Targets; a 2-D y is several targets sharing X, for the estimators that take
-            them (MLE, MAP, Bayesian, evidence, ARD), kept 2-D even with one column.
+            them (MLE, MAP, Bayesian, evidence, ARD), kept 2-D even with one column; the
+            columns of a DataFrame are kept as ``target_names_`` (the summary's outputs).
         sample_weight : array_like of shape (n_samples,), optional
             Frequency weights: a non-negative weight per sample, an integer weight counting
             as that many copies of the row (zero drops it). Their sum takes the place of the
@@ -220,9 +221,18 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         )
         if reset:
             self._fit_basis(Xa, X)
+            self._record_target_names(y)
         else:
             check_features(self, Xa, X, reset=False)
         return Xa, ta, w, xp
+
+    def _record_target_names(self, y: Any) -> None:
+        """Keep the column names of a DataFrame ``y``: the summary labels its outputs so."""
+        columns = getattr(y, "columns", None)
+        if columns is not None and getattr(y, "ndim", 0) == 2:
+            self.target_names_ = np.asarray([str(c) for c in columns], dtype=object)
+        elif hasattr(self, "target_names_"):
+            del self.target_names_
 
     def _checked_stats(
         self, stats: Any, X: Any, t: Any, *, xp: ModuleType, row_offset: int = 0
@@ -410,7 +420,8 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         columns = {key: np.concatenate([np.asarray(c[0][key]) for c, _ in parts])
                    for key in parts[0][0][0]}
         statistics = {key: [st[key] for _, st in parts] for key in parts[0][1]}
-        rows = [(k, name) for k in range(len(parts)) for name in names]
+        outputs = getattr(self, "target_names_", range(len(parts)))
+        rows = [(output, name) for output in outputs for name in names]
         return RegressionSummary.from_columns(
             title, rows, columns, statistics, level, parts[0][0][1],
             index_names=("output", "feature"),

@@ -79,6 +79,20 @@ def test_summary_has_one_block_per_target(name):
     assert "output" in str(summary) and "r2: " in str(summary)
 
 
+def test_summary_names_the_outputs_by_the_columns_of_a_dataframe_y():
+    from sklearn.datasets import load_linnerud
+
+    X, Y = load_linnerud(return_X_y=True, as_frame=True)
+    model = bf.EvidenceRegression().fit(X, Y)
+    table = model.summary().coefficients
+    assert list(table.index.get_level_values("output").unique()) == ["Weight", "Waist", "Pulse"]
+    separate = bf.EvidenceRegression().fit(X, Y["Waist"]).summary().coefficients
+    np.testing.assert_allclose(table.loc["Waist"].to_numpy(), separate.to_numpy(), rtol=1e-9)
+    restored = bf.from_dict(model.to_dict())
+    assert list(restored.target_names_) == ["Weight", "Waist", "Pulse"]
+    assert not hasattr(model.fit(X.to_numpy(), Y.to_numpy()), "target_names_")  # refit: gone
+
+
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_one_column_keeps_its_shape(name):
     x, Y = targets(k=1)
