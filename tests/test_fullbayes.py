@@ -447,13 +447,15 @@ AGREEMENT_CASES = {
 def test_quadrature_agrees_with_nuts_on_the_explicit_model(case):
     """Means and sds of ln alpha, ln beta, sigma and every weight within 4 Monte Carlo
     standard errors (both sides' MCSE combined); on the heavy-tailed case also ln alpha's
-    tail probabilities. NUTS: 2 chains of 1000 draws after 1000 tuning steps."""
+    tail probabilities. NUTS: 4 chains of 1000 draws after 1000 tuning steps (with 2, the
+    MCSE of the weights' sds on the heavy-tailed case is itself too noisy: over NUTS seeds
+    2-9 the largest z reached 4.4 with 2 chains and 3.2 with 4)."""
     make, basis, priors = AGREEMENT_CASES[case]
     x, t = make()
     quad = bf.FullBayesRegression(basis, priors=priors, random_seed=1).fit(x, t)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bf.ConvergenceWarning)  # ESS of alpha ~800 here
-        nuts = bf.FullBayesRegression(basis, priors=priors, method="nuts", chains=2, draws=1000,
+        nuts = bf.FullBayesRegression(basis, priors=priors, method="nuts", chains=4, draws=1000,
                                       target_accept=0.95, random_seed=2, progressbar=False,
                                       log_likelihood=False).fit(x, t)
     assert nuts.method_ == "nuts"
