@@ -277,3 +277,22 @@ def test_bounded_bases_still_reject_inf_in_x():
     x[3] = np.inf
     with pytest.raises(ValueError, match="X contains inf at row 3"):
         bf.EvidenceRegression(bf.basis.GaussianRBF(5)).fit(x, t)
+
+
+def test_pure_noise_stops_at_the_all_noise_limit():
+    # Zero-mean targets on a constant basis: the evidence grows towards alpha -> infinity,
+    # where the weights are pinned at 0 and p(t) = N(t | 0, I / beta), largest at
+    # beta = N / t^T t. The iteration must stop there, say so, and not claim non-convergence.
+    t = np.random.default_rng(4).normal(size=40)
+    t -= t.mean()
+    x = np.linspace(0.0, 1.0, 40)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = bf.EvidenceRegression(bf.basis.Polynomial(0)).fit(x, t)
+    kinds = [w.category for w in caught]
+    assert kinds == [bf.NumericalWarning] and "boundary" in str(caught[0].message)
+    assert model.n_iter_ < 100
+    beta = t.size / (t @ t)
+    limit = 0.5 * t.size * np.log(beta / (2 * np.pi)) - 0.5 * beta * (t @ t)
+    assert model.beta_ == pytest.approx(beta, rel=1e-8)
+    assert model.log_evidence_ == pytest.approx(limit, rel=1e-8)
