@@ -45,6 +45,7 @@ __all__ = [
     "check_squares",
     "check_tensor",
     "check_value",
+    "shape_of",
     "validate_params",
 ]
 
@@ -407,12 +408,12 @@ def check_X_y(
         raise ValueError("this estimator requires y to be passed, but the target y is None")
     xp = get_namespace(X, y)
     X = check_array(X, "X", xp=xp, row_offset=row_offset, finite=finite)
-    targets = 2 if multi_output and _ndim(y) == 2 else 1
-    if multi_output and _ndim(y) > 2:
+    shape = shape_of(y)
+    targets = 2 if multi_output and len(shape) == 2 else 1
+    if multi_output and len(shape) > 2:
         raise ValueError(
-            f"y must be 1-D or 2-D, got {_ndim(y)}-D with shape "
-            f"{tuple(np.asarray(y).shape if not hasattr(y, 'shape') else y.shape)}: one "
-            f"column per target"
+            f"y must be 1-D or 2-D, got {len(shape)}-D with shape {shape}: one column per "
+            f"target"
         )
     y = check_array(y, "y", ndim=targets, xp=xp, row_offset=row_offset, finite=finite)
     if X.shape[0] != y.shape[0]:
@@ -423,10 +424,10 @@ def check_X_y(
     return xp.astype(X, dtype, copy=False), xp.astype(y, dtype, copy=False), xp
 
 
-def _ndim(x: Any) -> int:
-    """Return the number of dimensions of an array, a DataFrame or a nested list."""
-    ndim = getattr(x, "ndim", None)  # arrays of any namespace, DataFrames
-    return int(ndim) if ndim is not None else np.asarray(x).ndim
+def shape_of(x: Any) -> tuple[int, ...]:
+    """Return the shape of an array of any namespace, a DataFrame or a nested list."""
+    shape = getattr(x, "shape", None)  # arrays and DataFrames: no conversion, no copy
+    return tuple(int(n) for n in (shape if shape is not None else np.asarray(x).shape))
 
 
 def check_squares(x: Any, name: str, *, xp: ModuleType, row_offset: int = 0) -> None:

@@ -66,6 +66,7 @@ from bayesfit._validation import (
     check_squares,
     check_value,
     check_X_y,
+    shape_of,
     validate_params,
 )
 from bayesfit._warnings import warn
@@ -199,9 +200,9 @@ class BasisRegressor(RegressorMixin, BasisEstimator):
         NaN and inf are looked for in the sufficient statistics (:meth:`_checked_stats`), at
         no extra pass over the data, unless the basis could hide them (an RBF of inf is 0).
         """
-        if not self._multi_output and len(_shape(y)) == 2 and _shape(y)[1] != 1:
+        if not self._multi_output and len(shape_of(y)) == 2 and shape_of(y)[1] != 1:
             raise ValueError(
-                f"{type(self).__name__} fits one target: y must be 1-D, got shape {_shape(y)} "
+                f"{type(self).__name__} fits one target: y must be 1-D, got shape {shape_of(y)} "
                 f"(fit one model per column)"
             )
         Xa, ta, xp = check_X_y(
@@ -518,11 +519,6 @@ def _fit_statistics(
     }
     stats.update({name: model.get(name) for name in _MODEL_STATISTICS})
     return stats
-
-
-def _shape(y: Any) -> tuple[int, ...]:
-    shape = getattr(y, "shape", None)  # arrays of any namespace, DataFrames
-    return tuple(int(n) for n in (shape if shape is not None else np.asarray(y).shape))
 
 
 def _check_same_targets(t: Any, n_targets: int | None) -> None:
