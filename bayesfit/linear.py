@@ -1210,7 +1210,9 @@ class _BayesianModel(_ConjugateModel):
         ):
             raise ValueError(
                 f"X, y are not the data the model was fitted on ({stats.n} samples given, "
-                f"{fitted.n} fitted, or other values): leave-one-out needs the training data"
+                f"{fitted.n} fitted, or other values): leave-one-out needs the training data, "
+                f"unweighted (a fit with sample_weight has no leave-one-out here: refit on "
+                f"the repeated rows)"
             )
 
     def to_arviz(self, X: Any, y: Any, draws: int = 1000, random_seed: Any = None) -> Any:

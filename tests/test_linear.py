@@ -593,6 +593,9 @@ def test_loo_after_partial_fit_and_refused_on_other_data():
         batch.loo(x[:-1], t[:-1])
     with pytest.raises(ValueError, match="not the data the model was fitted on"):
         batch.loo(x, t + 0.1)
+    weighted = bf.BayesianRegression(Polynomial(2), alpha=0.1, beta=10.0)
+    with pytest.raises(ValueError, match="a fit with sample_weight has no leave-one-out"):
+        weighted.fit(x, t, sample_weight=np.full(20, 2.0)).loo(x, t)
 
 
 def test_loo_runs_in_the_datas_namespace(xp, dtype_name):
