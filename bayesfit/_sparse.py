@@ -460,10 +460,11 @@ def elastic_net_map(
     weights ``unpenalized`` outside :math:`P`. ``CDResult.w`` is the full weight vector;
     ``kkt`` is the residual of the profiled problem (the unpenalized weights are exact).
     """
-    profiled = Profiled.of(G, b, unpenalized, xp=xp)
-    l1, l2 = _penalties(alpha, beta, l1_ratio)
-    result = elastic_net(profiled.G, profiled.b, l1, l2, tol=tol, max_iter=max_iter, xp=xp)
-    return result._replace(w=profiled.full(result.w, xp=xp))
+    _, (result,) = elastic_net_map_path(  # a path of one point: the cold start
+        G, b, [alpha], beta, l1_ratio, unpenalized=unpenalized, tol=tol, max_iter=max_iter,
+        xp=xp,
+    )
+    return result
 
 
 def elastic_net_map_path(

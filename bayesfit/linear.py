@@ -1413,7 +1413,17 @@ class BayesianRegression(_BayesianModel):
         self.log_evidence_ = log_ev  # one per target for K targets
 
 
-class EvidenceRegression(_BayesianModel):
+class _LearnedNoise(_BayesianModel):
+    """A Bayesian model that learns the noise precision ``beta_`` from the data."""
+
+    @property
+    def noise_std_(self) -> float:
+        r"""Estimated noise standard deviation :math:`\beta^{-1/2}`."""
+        check_is_fitted(self, "beta_")
+        return self.beta_**-0.5
+
+
+class EvidenceRegression(_LearnedNoise):
     r"""Empirical Bayes: :math:`\alpha` and :math:`\beta` maximise the evidence (PRML 3.5).
 
     Parameters
@@ -1499,12 +1509,6 @@ class EvidenceRegression(_BayesianModel):
         self.tol = tol
         self.global_search = global_search
 
-    @property
-    def noise_std_(self) -> float:
-        r"""Estimated noise standard deviation :math:`\beta^{-1/2}`."""
-        check_is_fitted(self, "beta_")
-        return self.beta_**-0.5
-
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
         # K targets: one eigendecomposition of Phi^T Phi serves all, each finds its own
         # alpha and beta. One target decomposes its own statistics, scaled to unit mean
@@ -1539,7 +1543,7 @@ class EvidenceRegression(_BayesianModel):
         self.n_iter_ = np.asarray([r.n_iter for r in results])
 
 
-class ARDRegression(_BayesianModel):
+class ARDRegression(_LearnedNoise):
     r"""Automatic relevance determination: one prior precision per weight, chosen by the evidence.
 
     The prior :math:`w_i \sim \mathcal N(0, \alpha_i^{-1})` with a separate :math:`\alpha_i`
@@ -1655,12 +1659,6 @@ class ARDRegression(_BayesianModel):
         self.threshold = threshold
         self.max_iter = max_iter
         self.tol = tol
-
-    @property
-    def noise_std_(self) -> float:
-        r"""Estimated noise standard deviation :math:`\beta^{-1/2}`."""
-        check_is_fitted(self, "beta_")
-        return self.beta_**-0.5
 
     def _fit_stats(self, stats: SufficientStats, *, xp: Any) -> None:
         results = [
